@@ -1,0 +1,91 @@
+//! The engine's error type.
+
+use std::fmt;
+use std::io;
+
+/// Why an operation was refused.
+///
+/// ```
+/// use oxevent::{Base, Error};
+/// let base = Base::<()>::new().unwrap();
+/// assert!(matches!(base.priority_init(0), Err(Error::BadPriority(0))));
+/// ```
+#[derive(Debug)]
+pub enum Error {
+    /// The event id is stale: the event was freed (or never existed here).
+    NoSuchEvent,
+    /// A negative or unusable file descriptor.
+    BadFd(i32),
+    /// A signal number outside `1..65`, or SIGKILL/SIGSTOP.
+    BadSignal(i32),
+    /// A flag combination libevent refuses (e.g. `SIGNAL` with `READ`).
+    BadFlags(&'static str),
+    /// A priority outside the base's range, or priorities changed while
+    /// events are active.
+    BadPriority(i32),
+    /// The event is active: its priority cannot change now.
+    EventActive,
+    /// The event is being finalized and can no longer be added.
+    Finalizing,
+    /// `event_base_loop` is already running on this base.
+    Reentrant,
+    /// Edge-triggered and level-triggered events mixed on one descriptor.
+    MixedEdgeTrigger(i32),
+    /// No backend is usable with this configuration.
+    NoBackend,
+    /// Too many common-timeout durations (libevent allows 256).
+    TooManyCommonTimeouts,
+    /// A timeout that cannot be represented.
+    BadTimeout,
+    /// The operating system refused.
+    Io(io::Error),
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::NoSuchEvent => {
+                f.write_str("no such event (it was freed, or belongs to another base)")
+            }
+            Error::BadFd(fd) => write!(f, "bad file descriptor {fd}"),
+            Error::BadSignal(s) => {
+                write!(f, "signal number {s} is out of range or cannot be caught")
+            }
+            Error::BadFlags(why) => write!(f, "bad event flags: {why}"),
+            Error::BadPriority(p) => write!(f, "priority {p} is out of range"),
+            Error::EventActive => f.write_str("the event is active"),
+            Error::Finalizing => f.write_str("the event is being finalized"),
+            Error::Reentrant => f.write_str(
+                "reentrant invocation: only one event_base_loop can run on each event_base at once",
+            ),
+            Error::MixedEdgeTrigger(fd) => write!(
+                f,
+                "tried to mix edge-triggered and non-edge-triggered events on fd {fd}"
+            ),
+            Error::NoBackend => {
+                f.write_str("no event mechanism is available for this configuration")
+            }
+            Error::TooManyCommonTimeouts => f.write_str("too many common timeouts (at most 256)"),
+            Error::BadTimeout => f.write_str("timeout out of range"),
+            Error::Io(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Io(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<io::Error> for Error {
+    fn from(e: io::Error) -> Error {
+        Error::Io(e)
+    }
+}
+
+/// The engine's result type.
+pub type Result<T> = std::result::Result<T, Error>;

@@ -1,0 +1,145 @@
+//! Diagnostics: the log callback, the fatal callback, and debug logging.
+//!
+//! Every warning the engine gives (misuse, bad input, a closed fd under a
+//! pending event) goes through [`warn`]; by default it is printed to stderr as
+//! `[warn] message`, as libevent does. A program can route messages elsewhere
+//! with [`set_log_callback`]. This module never stops the process except in
+//! [`fatal`], which first gives the fatal callback its chance.
+
+use std::fmt;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, RwLock};
+
+/// How serious a message is (libevent's `EVENT_LOG_*`).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    /// Debug output, only produced after [`enable_debug_logging`].
+    Debug = 0,
+    /// Informational.
+    Msg = 1,
+    /// Something went wrong but the program can go on.
+    Warn = 2,
+    /// An error.
+    Err = 3,
+}
+
+impl Severity {
+    fn label(self) -> &'static str {
+        match self {
+            Severity::Debug => "debug",
+            Severity::Msg => "msg",
+            Severity::Warn => "warn",
+            Severity::Err => "err",
+        }
+    }
+}
+
+/// A log callback as [`set_log_callback`] takes it.
+pub type LogCallback = Box<dyn Fn(Severity, &str) + Send + Sync>;
+/// A fatal callback as [`set_fatal_callback`] takes it.
+pub type FatalCallback = Box<dyn Fn(i32) + Send + Sync>;
+
+type LogFn = Arc<dyn Fn(Severity, &str) + Send + Sync>;
+type FatalFn = Arc<dyn Fn(i32) + Send + Sync>;
+
+static LOGGER: RwLock<Option<LogFn>> = RwLock::new(None);
+static FATAL: RwLock<Option<FatalFn>> = RwLock::new(None);
+static DEBUG_MASK: AtomicU32 = AtomicU32::new(0);
+
+/// Routes every message to `cb`, or back to stderr with `None`.
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+/// let seen = Arc::new(Mutex::new(Vec::new()));
+/// let sink = seen.clone();
+/// oxevent::log::set_log_callback(Some(Box::new(move |sev, msg: &str| {
+///     sink.lock().unwrap().push((sev, msg.to_owned()));
+/// })));
+/// oxevent::log::warn(format_args!("hello"));
+/// oxevent::log::set_log_callback(None);
+/// assert!(seen.lock().unwrap().iter().any(|(_, m)| m == "hello"));
+/// ```
+pub fn set_log_callback(cb: Option<LogCallback>) {
+    let cb: Option<LogFn> = cb.map(Arc::from);
+    *LOGGER.write().unwrap_or_else(|p| p.into_inner()) = cb;
+}
+
+/// Sets what [`fatal`] calls before the process ends (`None`: nothing).
+///
+/// ```
+/// oxevent::log::set_fatal_callback(Some(Box::new(|code| eprintln!("fatal {code}"))));
+/// oxevent::log::set_fatal_callback(None);
+/// ```
+pub fn set_fatal_callback(cb: Option<FatalCallback>) {
+    let cb: Option<FatalFn> = cb.map(Arc::from);
+    *FATAL.write().unwrap_or_else(|p| p.into_inner()) = cb;
+}
+
+/// Turns debug messages on (any non-zero `mask`) or off (0), like
+/// `event_enable_debug_logging(EVENT_DBG_ALL)`.
+///
+/// ```
+/// oxevent::log::enable_debug_logging(0xffff_ffff);
+/// assert!(oxevent::log::debug_enabled());
+/// oxevent::log::enable_debug_logging(0);
+/// ```
+pub fn enable_debug_logging(mask: u32) {
+    DEBUG_MASK.store(mask, Ordering::Relaxed);
+}
+
+/// Whether debug messages are produced.
+///
+/// ```
+/// assert!(!oxevent::log::debug_enabled() || true);
+/// ```
+pub fn debug_enabled() -> bool {
+    DEBUG_MASK.load(Ordering::Relaxed) != 0
+}
+
+/// Emits a message at `severity`.
+///
+/// ```
+/// oxevent::log::log(oxevent::log::Severity::Msg, format_args!("started"));
+/// ```
+pub fn log(severity: Severity, args: fmt::Arguments<'_>) {
+    if severity == Severity::Debug && !debug_enabled() {
+        return;
+    }
+    let cb = LOGGER.read().unwrap_or_else(|p| p.into_inner()).clone();
+    let msg = fmt::format(args);
+    match cb {
+        Some(cb) => cb(severity, &msg),
+        None => eprintln!("[{}] {}", severity.label(), msg),
+    }
+}
+
+/// Emits a warning.
+///
+/// ```
+/// oxevent::log::warn(format_args!("fd {} is not open", 7));
+/// ```
+pub fn warn(args: fmt::Arguments<'_>) {
+    log(Severity::Warn, args);
+}
+
+/// Emits a debug message (dropped unless debug logging is on).
+///
+/// ```
+/// oxevent::log::debug(format_args!("loop turn"));
+/// ```
+pub fn debug(args: fmt::Arguments<'_>) {
+    if debug_enabled() {
+        log(Severity::Debug, args);
+    }
+}
+
+/// Reports an unrecoverable internal error: logs it, calls the fatal callback,
+/// then aborts. Used only where continuing would corrupt state.
+pub fn fatal(code: i32, args: fmt::Arguments<'_>) -> ! {
+    log(Severity::Err, args);
+    let cb = FATAL.read().unwrap_or_else(|p| p.into_inner()).clone();
+    if let Some(cb) = cb {
+        cb(code);
+    }
+    std::process::abort()
+}

@@ -1,0 +1,260 @@
+//! The operating-system layer: every syscall oxevent makes, and the backends.
+//!
+//! This module owns all `unsafe` code of the engine crate. Each `unsafe` block
+//! carries a `// SAFETY:` line. Nothing outside `sys` calls `libc` directly.
+//!
+//! The [`Backend`] trait is libevent's `struct eventop`: a runtime-selected
+//! readiness mechanism (`epoll`, `poll`, `select`). Its contract:
+//!
+//! * `change(fd, old, new)` is called by the engine, under the base lock, each
+//!   time the union of interests on `fd` changes. `old`/`new` hold only
+//!   [`Ev::READ`], [`Ev::WRITE`], [`Ev::CLOSED`] and [`Ev::ET`]. It may be
+//!   called from any thread while another thread is inside `dispatch`; the
+//!   backend then makes the change visible no later than the next `dispatch`
+//!   (the engine wakes the loop after such a change).
+//! * `dispatch(timeout, out)` waits at most `timeout` (forever when `None`)
+//!   and appends `(fd, ready)` pairs to `out`; it is only ever called by the
+//!   one thread running the loop, without the base lock. An interrupted wait
+//!   (`EINTR`) is a normal return with nothing ready.
+//! * A backend never calls back into the engine.
+
+pub(crate) mod epoll;
+pub(crate) mod poll;
+pub(crate) mod select;
+pub(crate) mod signal;
+
+use std::io;
+use std::os::fd::RawFd;
+use std::time::Duration;
+
+use crate::flags::Ev;
+
+/// Feature bits a backend offers (libevent's `EV_FEATURE_*`).
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub struct Features(pub u32);
+
+impl Features {
+    /// Edge-triggered readiness (`EV_FEATURE_ET`).
+    pub const ET: Features = Features(0x01);
+    /// O(1) per ready event (`EV_FEATURE_O1`).
+    pub const O1: Features = Features(0x02);
+    /// Any file descriptor, not only sockets (`EV_FEATURE_FDS`).
+    pub const FDS: Features = Features(0x04);
+    /// Detects a peer's close without reading (`EV_FEATURE_EARLY_CLOSE`).
+    pub const EARLY_CLOSE: Features = Features(0x08);
+
+    /// Whether every bit of `other` is present.
+    pub fn contains(self, other: Features) -> bool {
+        self.0 & other.0 == other.0
+    }
+}
+
+/// One readiness mechanism (libevent's `struct eventop`).
+pub(crate) trait Backend: Send + Sync {
+    /// The method name libevent reports (`"epoll"`, `"poll"`, `"select"`).
+    fn name(&self) -> &'static str;
+    /// What this backend can do.
+    fn features(&self) -> Features;
+    /// The interests on `fd` changed from `old` to `new` (either may be empty).
+    fn change(&self, fd: RawFd, old: Ev, new: Ev) -> io::Result<()>;
+    /// Waits for readiness; see the module contract.
+    fn dispatch(&self, timeout: Option<Duration>, out: &mut Vec<(RawFd, Ev)>) -> io::Result<()>;
+}
+
+/// Which backend to build.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Method {
+    Epoll,
+    Poll,
+    Select,
+}
+
+impl Method {
+    pub(crate) const ALL: [Method; 3] = [Method::Epoll, Method::Poll, Method::Select];
+
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Method::Epoll => "epoll",
+            Method::Poll => "poll",
+            Method::Select => "select",
+        }
+    }
+
+    pub(crate) fn features(self) -> Features {
+        match self {
+            Method::Epoll => Features(Features::ET.0 | Features::O1.0 | Features::EARLY_CLOSE.0),
+            Method::Poll | Method::Select => Features(Features::FDS.0),
+        }
+    }
+
+    /// The environment variable that disables this method (`EVENT_NOEPOLL` …).
+    pub(crate) fn env_disable(self) -> &'static str {
+        match self {
+            Method::Epoll => "EVENT_NOEPOLL",
+            Method::Poll => "EVENT_NOPOLL",
+            Method::Select => "EVENT_NOSELECT",
+        }
+    }
+
+    pub(crate) fn build(
+        self,
+        changelist: bool,
+        precise_timer: bool,
+    ) -> io::Result<Box<dyn Backend>> {
+        Ok(match self {
+            Method::Epoll => Box::new(epoll::Epoll::new(changelist, precise_timer)?),
+            Method::Poll => Box::new(poll::Poll::new()),
+            Method::Select => Box::new(select::Select::new()),
+        })
+    }
+}
+
+fn cvt(r: libc::c_int) -> io::Result<libc::c_int> {
+    if r < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(r)
+    }
+}
+
+fn cvt_isize(r: libc::ssize_t) -> io::Result<usize> {
+    if r < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(r as usize)
+    }
+}
+
+/// Converts an optional wait into the millisecond argument of `epoll_wait`/`poll`,
+/// rounding up so that a timer is never woken early.
+pub(crate) fn timeout_ms(timeout: Option<Duration>) -> libc::c_int {
+    match timeout {
+        None => -1,
+        Some(d) => {
+            let ms = d.as_nanos().div_ceil(1_000_000);
+            // libevent caps waits at 35 minutes for old kernels; a cap also keeps
+            // the conversion in range.
+            ms.min(35 * 60 * 1000) as libc::c_int
+        }
+    }
+}
+
+/// Monotonic nanoseconds. `coarse` uses `CLOCK_MONOTONIC_COARSE` (cheaper,
+/// ~1–4 ms resolution), as libevent does unless `PRECISE_TIMER` is set.
+pub(crate) fn monotonic_ns(coarse: bool) -> u64 {
+    let clock = if coarse {
+        libc::CLOCK_MONOTONIC_COARSE
+    } else {
+        libc::CLOCK_MONOTONIC
+    };
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable timespec; clock ids are constants the kernel knows.
+    let r = unsafe { libc::clock_gettime(clock, &mut ts) };
+    debug_assert_eq!(r, 0);
+    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
+}
+
+/// Wall-clock nanoseconds since the Unix epoch (may be negative in theory: clamp).
+pub(crate) fn realtime_ns() -> i128 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable timespec.
+    unsafe { libc::clock_gettime(libc::CLOCK_REALTIME, &mut ts) };
+    ts.tv_sec as i128 * 1_000_000_000 + ts.tv_nsec as i128
+}
+
+/// Whether the coarse monotonic clock is fine enough (≤ 1 ms) to use.
+pub(crate) fn coarse_clock_usable() -> bool {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable timespec.
+    let r = unsafe { libc::clock_getres(libc::CLOCK_MONOTONIC_COARSE, &mut ts) };
+    r == 0 && ts.tv_sec == 0 && ts.tv_nsec <= 1_000_000
+}
+
+/// A socketpair for internal plumbing, both ends non-blocking and close-on-exec.
+pub(crate) fn internal_socketpair() -> io::Result<(RawFd, RawFd)> {
+    let mut fds = [-1 as libc::c_int; 2];
+    // SAFETY: `fds` has room for the two descriptors socketpair writes.
+    cvt(unsafe {
+        libc::socketpair(
+            libc::AF_UNIX,
+            libc::SOCK_STREAM | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC,
+            0,
+            fds.as_mut_ptr(),
+        )
+    })?;
+    Ok((fds[0], fds[1]))
+}
+
+/// A non-blocking, close-on-exec eventfd (the cross-thread wakeup).
+pub(crate) fn eventfd() -> io::Result<RawFd> {
+    // SAFETY: plain syscall with constant flags.
+    cvt(unsafe { libc::eventfd(0, libc::EFD_NONBLOCK | libc::EFD_CLOEXEC) })
+}
+
+/// Adds one to an eventfd counter (wakes a waiter). Errors are ignored: a full
+/// counter already means "wake up".
+pub(crate) fn eventfd_signal(fd: RawFd) {
+    let one: u64 = 1;
+    // SAFETY: writes 8 bytes from a live u64 to a descriptor we own.
+    unsafe { libc::write(fd, (&one as *const u64).cast(), 8) };
+}
+
+/// Drains whatever is readable on `fd` (eventfd counter or socket bytes),
+/// returning the bytes read when a buffer is needed.
+pub(crate) fn drain(fd: RawFd, buf: &mut [u8]) -> usize {
+    let mut total = 0;
+    loop {
+        let rest = &mut buf[total..];
+        if rest.is_empty() {
+            return total;
+        }
+        // SAFETY: `rest` is a valid writable buffer of `rest.len()` bytes.
+        let n = unsafe { libc::read(fd, rest.as_mut_ptr().cast(), rest.len()) };
+        if n <= 0 {
+            return total;
+        }
+        total += n as usize;
+    }
+}
+
+/// Closes a descriptor we own; errors are not actionable here.
+pub(crate) fn close(fd: RawFd) {
+    if fd >= 0 {
+        // SAFETY: the caller owns `fd` and never uses it again.
+        unsafe { libc::close(fd) };
+    }
+}
+
+/// Whether `fd` names an open file description.
+pub(crate) fn fd_is_open(fd: RawFd) -> bool {
+    // SAFETY: F_GETFD only queries the descriptor table.
+    fd >= 0 && unsafe { libc::fcntl(fd, libc::F_GETFD) } >= 0
+}
+
+/// Whether the process runs with raised privileges (setuid/setgid), in which
+/// case libevent ignores its `EVENT_*` environment variables.
+pub(crate) fn is_setugid() -> bool {
+    // SAFETY: getauxval with a constant key has no preconditions.
+    unsafe { libc::getauxval(libc::AT_SECURE) != 0 }
+}
+
+/// A cheap per-thread identity, stable for the thread's life and never 0.
+pub(crate) fn thread_token() -> u64 {
+    thread_local!(static TOKEN: u8 = const { 0 });
+    TOKEN.with(|t| t as *const u8 as u64)
+}
+
+/// Reads one byte-sized signal number at a time from the signal socket.
+pub(crate) fn read_into(fd: RawFd, buf: &mut [u8]) -> io::Result<usize> {
+    // SAFETY: `buf` is a valid writable buffer.
+    cvt_isize(unsafe { libc::read(fd, buf.as_mut_ptr().cast(), buf.len()) })
+}

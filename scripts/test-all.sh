@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Runs every test: the whole workspace once per backend (epoll, poll, select),
+# as libevent's test.sh does. Builds once; the later runs reuse the build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+run() {
+    echo "=== cargo test --workspace ($1) ==="
+    shift
+    env "$@" cargo test --workspace --quiet
+}
+run "default backend (epoll)" OXEVENT_TEST_BACKEND=default
+run "EVENT_NOEPOLL=1 (poll)" EVENT_NOEPOLL=1
+run "EVENT_NOEPOLL=1 EVENT_NOPOLL=1 (select)" EVENT_NOEPOLL=1 EVENT_NOPOLL=1
