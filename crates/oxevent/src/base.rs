@@ -361,6 +361,112 @@ impl<H: Handler> RawBase<H> {
         Ok(id)
     }
 
+    /// The C face's entry point for a caller-owned `struct event` at address
+    /// `key`: finds its live record (`prev`, checked against `key`) or
+    /// creates a transient one from `spec`/`handler`, then applies `op`, all
+    /// under one lock. Returns the record's id.
+    pub fn keyed(
+        &self,
+        prev: Option<EventId>,
+        key: usize,
+        spec: EventSpec,
+        handler: H,
+        op: KeyedOp<H>,
+    ) -> Result<EventId> {
+        check_spec(spec)?;
+        crate::log::debug(format_args!(
+            "event_{}: key {key:#x} (fd {}), {:?}",
+            match op {
+                KeyedOp::Add(_) => "add",
+                KeyedOp::Activate(..) => "active",
+                KeyedOp::Finalize(_) => "finalize",
+            },
+            spec.fd,
+            spec.events
+        ));
+        let mut core = self.lock();
+        let (id, created) = match prev {
+            Some(p) if core.rec(p).is_ok_and(|r| r.key == key) => (p, false),
+            _ => (core.alloc(spec, Callback::User(handler), key, true), true),
+        };
+        let r = match op {
+            KeyedOp::Add(t) => core.add_nolock(id.idx, t.map(Timeout::into_when)),
+            KeyedOp::Activate(what, n) => {
+                core.activate_nolock(id.idx, what, n);
+                Ok(())
+            }
+            KeyedOp::Finalize(fin) => {
+                core.del_nolock(id.idx);
+                let rec = core.r(id.idx);
+                let old = std::mem::replace(&mut rec.cb, Callback::User(fin));
+                core.activate_nolock(id.idx, Ev::FINALIZE, 1);
+                let rec = core.r(id.idx);
+                rec.state |= state::FINALIZING | state::TRANSIENT;
+                drop(core);
+                drop(old);
+                core = self.lock();
+                Ok(())
+            }
+        };
+        match r {
+            Ok(()) => {
+                self.notify(&core);
+                Ok(id)
+            }
+            Err(e) => {
+                if created {
+                    core.free_slot(id.idx);
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// Runs the finalizers of events being finalized, then frees them; what
+    /// `event_base_free` does before tearing a base down.
+    pub fn run_pending_finalizers(&self, data: &mut H::Data) {
+        loop {
+            let mut core = self.lock();
+            let next = core.slots.iter().position(|s| {
+                s.rec
+                    .as_ref()
+                    .is_some_and(|r| r.state & state::FINALIZING != 0)
+            });
+            let Some(idx) = next else { return };
+            let gen = core.slots[idx].gen;
+            let fd = core.slots[idx].rec.as_ref().map_or(-1, |r| r.fd);
+            let cb = core.free_slot(idx as u32);
+            drop(core);
+            if let Some(Callback::User(mut h)) = cb {
+                let fired = Fired {
+                    id: EventId {
+                        idx: idx as u32,
+                        gen,
+                    },
+                    fd,
+                    what: Ev::FINALIZE,
+                };
+                h.call(self, data, fired);
+            }
+        }
+    }
+
+    /// Lets other threads wake this base's loop (an eventfd), if it cannot yet
+    /// (`evthread_make_base_notifiable`).
+    pub fn make_notifiable(&self) -> Result<()> {
+        let mut core = self.lock();
+        if core.notify_fd >= 0 {
+            return Ok(());
+        }
+        let fd = sys::eventfd()?;
+        if let Err(e) = core.backend.change(fd, Ev::NONE, Ev::READ) {
+            sys::close(fd);
+            return Err(e.into());
+        }
+        core.notify_fd = fd;
+        Ok(())
+    }
+
     /// Whether `id` is live and was created for `key`.
     pub fn is_live(&self, id: EventId, key: usize) -> bool {
         let core = self.lock();
@@ -386,6 +492,7 @@ impl<H: Handler> RawBase<H> {
     }
 
     pub(crate) fn add_when(&self, id: EventId, when: Option<When>) -> Result<()> {
+        crate::log::debug(format_args!("event_add: event {id:?}, timeout {when:?}"));
         let mut core = self.lock();
         core.rec(id)?;
         core.add_nolock(id.idx, when)?;
@@ -408,6 +515,7 @@ impl<H: Handler> RawBase<H> {
 
     /// [`RawBase::del`] with an explicit waiting mode.
     pub fn del_with(&self, id: EventId, mode: DelMode) -> Result<()> {
+        crate::log::debug(format_args!("event_del: event {id:?}"));
         let mut core = self.lock();
         let events = core.rec(id)?.events;
         core.del_nolock(id.idx);
@@ -1014,10 +1122,14 @@ impl<H: Handler> RawBase<H> {
             let events = rec.events;
             let finalizing = rec.state & state::FINALIZING != 0;
             let internal = rec.state & state::INTERNAL != 0;
+            // A signal's pending deliveries survive the delete that precedes a
+            // non-persistent callback; a delete during the callback cancels them.
+            let ncalls = rec.ncalls;
             if events.contains(Ev::PERSIST) || finalizing {
                 core.remove_active(idx);
             } else {
                 core.del_nolock(idx);
+                core.r(idx).ncalls = ncalls;
             }
             if !internal {
                 count += 1;
@@ -1031,6 +1143,10 @@ impl<H: Handler> RawBase<H> {
                 fd: rec.fd,
                 what: rec.res,
             };
+            crate::log::debug(format_args!(
+                "event_process_active: event {id:?} (fd {}), res {:?}",
+                fired.fd, fired.what
+            ));
             core.current = Some(id);
             core.current_key = core.slots[idx as usize].rec.as_ref().map_or(0, |r| r.key);
             core.current_waiters = 0;
@@ -1131,6 +1247,17 @@ impl<H: Handler> RawBase<H> {
             }
         }
     }
+}
+
+/// What [`RawBase::keyed`] does to the record.
+#[derive(Debug)]
+pub enum KeyedOp<H> {
+    /// Make it pending (`event_add`).
+    Add(Option<Timeout>),
+    /// Make it active with these results and signal count (`event_active`).
+    Activate(Ev, u16),
+    /// Delete it and run this finalizer once, then free it (`event_finalize`).
+    Finalize(H),
 }
 
 /// A timeout as the C face decodes it from a `timeval`.

@@ -59,7 +59,7 @@ mod timer;
 
 pub use api::{Base, Closure};
 pub use base::{
-    supported_methods, Count, DelMode, EventSpec, LoopExit, LoopFlags, RawBase, Timeout,
+    supported_methods, Count, DelMode, EventSpec, KeyedOp, LoopExit, LoopFlags, RawBase, Timeout,
 };
 pub use config::{BaseFlags, Config};
 pub use error::{Error, Result};

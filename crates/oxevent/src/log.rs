@@ -133,13 +133,14 @@ pub fn debug(args: fmt::Arguments<'_>) {
     }
 }
 
-/// Reports an unrecoverable internal error: logs it, calls the fatal callback,
-/// then aborts. Used only where continuing would corrupt state.
+/// Reports an unrecoverable error (misuse that libevent treats as fatal):
+/// logs it at `Err`, calls the fatal callback, then exits with `code` as
+/// libevent's `event_exit` does (the callback is not expected to return).
 pub fn fatal(code: i32, args: fmt::Arguments<'_>) -> ! {
     log(Severity::Err, args);
     let cb = FATAL.read().unwrap_or_else(|p| p.into_inner()).clone();
     if let Some(cb) = cb {
         cb(code);
     }
-    std::process::abort()
+    std::process::exit(code)
 }
