@@ -11,3 +11,6 @@ run() {
 run "default backend (epoll)" OXEVENT_TEST_BACKEND=default
 run "EVENT_NOEPOLL=1 (poll)" EVENT_NOEPOLL=1
 run "EVENT_NOEPOLL=1 EVENT_NOPOLL=1 (select)" EVENT_NOEPOLL=1 EVENT_NOPOLL=1
+echo "=== differential C suite under valgrind (ours, default backend) ==="
+OXEVENT_DIFF_VALGRIND=1 OXEVENT_DIFF_LIBS=ours \
+    cargo test -p oxevent-ffi --test differential --quiet c_programs

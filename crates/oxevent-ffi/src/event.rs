@@ -408,25 +408,15 @@ pub extern "C" fn event_base_got_break(base: *mut FfiBase) -> c_int {
     })
 }
 
-/// Drops the record a struct still names, warning: the struct is being
-/// re-assigned while pending (libevent would corrupt its lists here).
+/// Drops the record of a struct that is being re-assigned while pending or
+/// active (libevent would corrupt its lists here): found by address, so a
+/// struct freed and re-used while pending is caught too.
 fn forget_pending(ev: &Event, who: &str) {
-    if !is_assigned(ev) {
-        return;
-    }
-    let base_ptr = ev.ev_base as *const c_void;
-    if base_ptr.is_null() || !base_is_live(base_ptr) {
-        return;
-    }
-    let Some(base) = ev_base(ev) else { return };
-    if let Some(id) = ev_record(ev, base) {
-        if base.base.is_live(id, key_of(ev)) {
-            warnx(&format!(
-                "{who}: event {:p} is pending or active; it is deleted first and its old callback will not run",
-                ev as *const Event
-            ));
-            let _ = base.base.del_with(id, DelMode::NoBlock);
-        }
+    if crate::handle::forget_key_everywhere(key_of(ev)) {
+        warnx(&format!(
+            "{who}: event {:p} is pending or active; it is deleted first and its old callback will not run",
+            ev as *const Event
+        ));
     }
 }
 
@@ -525,9 +515,7 @@ fn del_impl(ev: *mut Event, mode: DelMode, who: &str) -> c_int {
         return -1;
     };
     if let Some(id) = ev_record(ev, base) {
-        if base.base.is_live(id, key_of(ev)) {
-            let _ = base.base.del_with(id, mode);
-        }
+        base.base.del_keyed(id, key_of(ev), mode);
     }
     0
 }

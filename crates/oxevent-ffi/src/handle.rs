@@ -134,6 +134,22 @@ pub(crate) fn base_from_c(p: *mut FfiBase) -> Option<FfiBase> {
     Some(base)
 }
 
+/// Deletes the live record of the struct at `key` in whichever base holds
+/// one, reading nothing of the struct (it may be fresh, uninitialised
+/// memory). Returns whether a record was found.
+pub(crate) fn forget_key_everywhere(key: usize) -> bool {
+    let bases = LIVE_BASES.lock().unwrap_or_else(|e| e.into_inner());
+    let mut found = false;
+    for &b in bases.iter().flatten() {
+        // The registry lock keeps `b` alive: event_base_free unregisters a
+        // base (under this lock) before dropping it.
+        if let Some(base) = base_ref(b as *const FfiBase) {
+            found |= base.base.forget_key(key);
+        }
+    }
+    found
+}
+
 /// Whether `p` is a base we created and have not freed.
 pub(crate) fn base_is_live(p: *const c_void) -> bool {
     LIVE_BASES

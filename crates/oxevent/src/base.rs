@@ -1,4 +1,5 @@
-//! The event base: its state, its lock, and the loop.
+//! The event base's public API: creation, events, timers, loop control.
+//! Its state machine is in `core.rs`, its loop in `dispatch.rs`.
 //!
 //! One `Mutex` guards a base's whole state ([`Core`]). It is released while
 //! the backend waits and while each callback runs (engine rule 2: take the
@@ -18,13 +19,12 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
 use crate::config::{BaseFlags, Config};
+use crate::core::{Core, KeyMap, SigEntry};
 use crate::error::{Error, Result};
-use crate::event::{
-    state, Callback, EventId, EventInfo, Fired, Handler, Pending, Record, Slot, When,
-};
+use crate::event::{state, Callback, EventId, EventInfo, Fired, Handler, Pending, Record, When};
 use crate::flags::Ev;
 use crate::sys::{self, signal as sig, Backend, Features, Method};
-use crate::timer::{CommonEntry, CommonQueue, CommonTimeout, TimerHeap, MAX_COMMON};
+use crate::timer::{CommonQueue, CommonTimeout, TimerHeap, MAX_COMMON};
 
 /// Loop flags of [`RawBase::run`] (libevent's `EVLOOP_*`).
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
@@ -38,7 +38,7 @@ impl LoopFlags {
     /// Keep running with no events left (`EVLOOP_NO_EXIT_ON_EMPTY`).
     pub const NO_EXIT_ON_EMPTY: LoopFlags = LoopFlags(0x04);
 
-    fn has(self, f: LoopFlags) -> bool {
+    pub(crate) fn has(self, f: LoopFlags) -> bool {
         self.0 & f.0 != 0
     }
 }
@@ -92,61 +92,9 @@ pub struct EventSpec {
     pub priority: Option<u8>,
 }
 
-struct SigEntry {
-    events: Vec<u32>,
-    saved: Option<sig::Saved>,
-}
-
-#[derive(Default, Clone)]
-struct FdEntry {
-    events: Vec<u32>,
-    reg: Ev,
-}
-
-pub(crate) struct Core<H> {
-    backend: Arc<dyn Backend>,
-    method: Method,
-    changelist: bool,
-    precise: bool,
-    flags: BaseFlags,
-    coarse: bool,
-    slots: Vec<Slot<H>>,
-    free_slots: Vec<u32>,
-    fds: Vec<FdEntry>,
-    sigs: Vec<SigEntry>,
-    sig_pair: Option<(RawFd, RawFd)>,
-    notify_fd: RawFd,
-    heap: TimerHeap,
-    common: Vec<CommonQueue>,
-    active: Vec<VecDeque<(u32, u32)>>,
-    seq: u32,
-    n_active: usize,
-    n_active_max: usize,
-    event_count: usize,
-    event_count_max: usize,
-    virtual_count: usize,
-    virtual_max: usize,
-    time_cache: u64,
-    wall_offset: i128,
-    wall_offset_at: u64,
-    running_loop: bool,
-    loop_thread: u64,
-    event_break: bool,
-    event_gotterm: bool,
-    event_continue: bool,
-    running_priority: i32,
-    current: Option<EventId>,
-    current_key: usize,
-    current_waiters: usize,
-    max_dispatch: Option<u64>,
-    max_callbacks: usize,
-    limit_after_prio: usize,
-    io_buf: Vec<(RawFd, Ev)>,
-}
-
 pub(crate) struct Shared<H> {
-    core: Mutex<Core<H>>,
-    cond: Condvar,
+    pub(crate) core: Mutex<Core<H>>,
+    pub(crate) cond: Condvar,
 }
 
 /// An event base, generic over what runs when an event fires.
@@ -156,7 +104,7 @@ pub(crate) struct Shared<H> {
 /// same base; it is `Send + Sync`, so another thread may add, delete and
 /// activate events while the loop waits.
 pub struct RawBase<H: Handler> {
-    shared: Arc<Shared<H>>,
+    pub(crate) shared: Arc<Shared<H>>,
 }
 
 impl<H: Handler> Clone for RawBase<H> {
@@ -256,6 +204,7 @@ impl<H: Handler> RawBase<H> {
             coarse: !precise && sys::coarse_clock_usable(),
             slots: Vec::new(),
             free_slots: Vec::new(),
+            keys: KeyMap::default(),
             fds: Vec::new(),
             sigs: (0..sig::NSIG)
                 .map(|_| SigEntry {
@@ -302,7 +251,7 @@ impl<H: Handler> RawBase<H> {
         Ok(base)
     }
 
-    fn lock(&self) -> MutexGuard<'_, Core<H>> {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, Core<H>> {
         self.shared.core.lock().unwrap_or_else(|p| p.into_inner())
     }
 
@@ -374,7 +323,7 @@ impl<H: Handler> RawBase<H> {
         op: KeyedOp<H>,
     ) -> Result<EventId> {
         check_spec(spec)?;
-        crate::log::debug(format_args!(
+        crate::log::debug_log!(
             "event_{}: key {key:#x} (fd {}), {:?}",
             match op {
                 KeyedOp::Add(_) => "add",
@@ -383,11 +332,15 @@ impl<H: Handler> RawBase<H> {
             },
             spec.fd,
             spec.events
-        ));
+        );
         let mut core = self.lock();
-        let (id, created) = match prev {
-            Some(p) if core.rec(p).is_ok_and(|r| r.key == key) => (p, false),
-            _ => (core.alloc(spec, Callback::User(handler), key, true), true),
+        let found = match prev {
+            Some(p) if core.rec(p).is_ok_and(|r| r.key == key) => Some(p),
+            _ => core.by_key(key),
+        };
+        let (id, created) = match found {
+            Some(id) => (id, false),
+            None => (core.alloc(spec, Callback::User(handler), key, true), true),
         };
         let r = match op {
             KeyedOp::Add(t) => core.add_nolock(id.idx, t.map(Timeout::into_when)),
@@ -451,6 +404,50 @@ impl<H: Handler> RawBase<H> {
         }
     }
 
+    /// `event_del` for the C face in one lock: deletes `id` only if it is live
+    /// and belongs to `key`; a stale id is simply not pending.
+    pub fn del_keyed(&self, id: EventId, key: usize, mode: DelMode) {
+        let mut core = self.lock();
+        let id = match core.rec(id) {
+            Ok(r) if r.key == key => id,
+            _ => match core.by_key(key) {
+                Some(found) => found,
+                None => return,
+            },
+        };
+        let events = core.rec(id).map_or(Ev::NONE, |r| r.events);
+        crate::log::debug_log!("event_del: event {id:?}");
+        core.del_nolock(id.idx);
+        self.notify(&core);
+        let wait = match mode {
+            DelMode::NoBlock => false,
+            DelMode::Block => true,
+            DelMode::Auto => !events.contains(Ev::FINALIZE),
+        };
+        core = self.wait_not_running(core, id, wait);
+        core.release_if_idle(id.idx);
+    }
+
+    /// The live record created for the struct at `key`, if any.
+    pub fn find_key(&self, key: usize) -> Option<EventId> {
+        self.lock().by_key(key)
+    }
+
+    /// Deletes and forgets the record of the struct at `key` (the program is
+    /// re-assigning or re-using that memory). Returns whether there was one.
+    pub fn forget_key(&self, key: usize) -> bool {
+        let mut core = self.lock();
+        let Some(id) = core.by_key(key) else {
+            return false;
+        };
+        core.del_nolock(id.idx);
+        self.notify(&core);
+        let cb = core.free_slot(id.idx);
+        drop(core);
+        drop(cb);
+        true
+    }
+
     /// Lets other threads wake this base's loop (an eventfd), if it cannot yet
     /// (`evthread_make_base_notifiable`).
     pub fn make_notifiable(&self) -> Result<()> {
@@ -492,7 +489,7 @@ impl<H: Handler> RawBase<H> {
     }
 
     pub(crate) fn add_when(&self, id: EventId, when: Option<When>) -> Result<()> {
-        crate::log::debug(format_args!("event_add: event {id:?}, timeout {when:?}"));
+        crate::log::debug_log!("event_add: event {id:?}, timeout {when:?}");
         let mut core = self.lock();
         core.rec(id)?;
         core.add_nolock(id.idx, when)?;
@@ -515,7 +512,7 @@ impl<H: Handler> RawBase<H> {
 
     /// [`RawBase::del`] with an explicit waiting mode.
     pub fn del_with(&self, id: EventId, mode: DelMode) -> Result<()> {
-        crate::log::debug(format_args!("event_del: event {id:?}"));
+        crate::log::debug_log!("event_del: event {id:?}");
         let mut core = self.lock();
         let events = core.rec(id)?.events;
         core.del_nolock(id.idx);
@@ -530,7 +527,7 @@ impl<H: Handler> RawBase<H> {
         Ok(())
     }
 
-    fn wait_not_running<'a>(
+    pub(crate) fn wait_not_running<'a>(
         &'a self,
         mut core: MutexGuard<'a, Core<H>>,
         id: EventId,
@@ -998,255 +995,6 @@ impl<H: Handler> RawBase<H> {
         let mut core = self.lock();
         core.reinit()
     }
-
-    /// Runs the loop (`event_base_loop`).
-    pub fn run(&self, flags: LoopFlags, data: &mut H::Data) -> Result<LoopExit> {
-        let mut core = self.lock();
-        if core.running_loop {
-            crate::log::warn(format_args!(
-                "event_base_loop: reentrant invocation.  Only one event_base_loop can run on each event_base at once."
-            ));
-            return Err(Error::Reentrant);
-        }
-        core.running_loop = true;
-        core.time_cache = 0;
-        core.retarget_signals();
-        core.loop_thread = sys::thread_token();
-        core.event_gotterm = false;
-        core.event_break = false;
-        let mut buf = std::mem::take(&mut core.io_buf);
-        let mut result = Ok(LoopExit::Stopped);
-        loop {
-            core.event_continue = false;
-            if core.event_gotterm || core.event_break {
-                break;
-            }
-            let timeout = if core.n_active == 0 && !flags.has(LoopFlags::NONBLOCK) {
-                core.next_timeout()
-            } else {
-                Some(Duration::ZERO)
-            };
-            if !flags.has(LoopFlags::NO_EXIT_ON_EMPTY) && !core.have_events() && core.n_active == 0
-            {
-                result = Ok(LoopExit::NoEvents);
-                break;
-            }
-            core.time_cache = 0;
-            let backend = core.backend.clone();
-            drop(core);
-            buf.clear();
-            let r = backend.dispatch(timeout, &mut buf);
-            drop(backend);
-            core = self.lock();
-            if let Err(e) = r {
-                crate::log::warn(format_args!("{}: dispatch failed: {e}", core.method.name()));
-                result = Err(Error::Io(e));
-                break;
-            }
-            core.update_cache();
-            core.process_io(&buf);
-            core.timeout_process();
-            if core.n_active > 0 {
-                let (n, g) = self.process_active(core, data);
-                core = g;
-                if flags.has(LoopFlags::ONCE) && core.n_active == 0 && n != 0 {
-                    break;
-                }
-            } else if flags.has(LoopFlags::NONBLOCK) {
-                break;
-            }
-        }
-        buf.clear();
-        core.io_buf = buf;
-        core.time_cache = 0;
-        core.running_loop = false;
-        core.loop_thread = 0;
-        result
-    }
-
-    fn notify(&self, core: &Core<H>) {
-        if core.notify_fd >= 0 && core.running_loop && core.loop_thread != sys::thread_token() {
-            sys::eventfd_signal(core.notify_fd);
-        }
-    }
-
-    fn process_active<'a>(
-        &'a self,
-        mut core: MutexGuard<'a, Core<H>>,
-        data: &mut H::Data,
-    ) -> (i32, MutexGuard<'a, Core<H>>) {
-        let endtime = core.max_dispatch.map(|d| {
-            core.update_cache();
-            core.now() + d
-        });
-        let mut c = 0;
-        for i in 0..core.active.len() {
-            if !core.queue_nonempty(i) {
-                continue;
-            }
-            core.running_priority = i as i32;
-            let (max, end) = if i < core.limit_after_prio {
-                (usize::MAX, None)
-            } else {
-                (core.max_callbacks, endtime)
-            };
-            let (n, g) = self.process_queue(core, i, max, end, data);
-            core = g;
-            c = n;
-            if c != 0 {
-                break;
-            }
-        }
-        core.running_priority = -1;
-        (c, core)
-    }
-
-    fn process_queue<'a>(
-        &'a self,
-        mut core: MutexGuard<'a, Core<H>>,
-        pri: usize,
-        max: usize,
-        endtime: Option<u64>,
-        data: &mut H::Data,
-    ) -> (i32, MutexGuard<'a, Core<H>>) {
-        let mut count: usize = 0;
-        while let Some((idx, seq)) = core.active[pri].pop_front() {
-            let gen = core.slots[idx as usize].gen;
-            let Some(rec) = core.slots[idx as usize].rec.as_ref() else {
-                continue;
-            };
-            if rec.state & state::ACTIVE == 0 || rec.active_seq != seq {
-                continue;
-            }
-            let id = EventId { idx, gen };
-            let events = rec.events;
-            let finalizing = rec.state & state::FINALIZING != 0;
-            let internal = rec.state & state::INTERNAL != 0;
-            // A signal's pending deliveries survive the delete that precedes a
-            // non-persistent callback; a delete during the callback cancels them.
-            let ncalls = rec.ncalls;
-            if events.contains(Ev::PERSIST) || finalizing {
-                core.remove_active(idx);
-            } else {
-                core.del_nolock(idx);
-                core.r(idx).ncalls = ncalls;
-            }
-            if !internal {
-                count += 1;
-            }
-            let rec = core.slots[idx as usize]
-                .rec
-                .as_mut()
-                .expect("record checked above");
-            let fired = Fired {
-                id,
-                fd: rec.fd,
-                what: rec.res,
-            };
-            crate::log::debug(format_args!(
-                "event_process_active: event {id:?} (fd {}), res {:?}",
-                fired.fd, fired.what
-            ));
-            core.current = Some(id);
-            core.current_key = core.slots[idx as usize].rec.as_ref().map_or(0, |r| r.key);
-            core.current_waiters = 0;
-
-            if finalizing {
-                let cb = core.free_slot(idx);
-                core.current = None;
-                drop(core);
-                if let Some(Callback::User(mut h)) = cb {
-                    h.call(self, data, fired);
-                }
-                core = self.lock();
-            } else if matches!(
-                core.slots[idx as usize].rec.as_ref().map(|r| &r.cb),
-                Some(Callback::Exit)
-            ) {
-                core.event_gotterm = true;
-            } else if events.contains(Ev::SIGNAL) {
-                while let Some(rec) = core.live_mut(id) {
-                    if rec.ncalls == 0 {
-                        break;
-                    }
-                    rec.ncalls -= 1;
-                    let (g, done) = self.call_out(core, id, data, fired);
-                    core = g;
-                    if done || core.event_break {
-                        break;
-                    }
-                }
-            } else {
-                if events.contains(Ev::PERSIST) {
-                    core.rearm_persist(idx);
-                }
-                let (g, _) = self.call_out(core, id, data, fired);
-                core = g;
-            }
-
-            core.current = None;
-            if core.current_waiters > 0 {
-                core.current_waiters = 0;
-                self.shared.cond.notify_all();
-            }
-            if core.slots[idx as usize].gen == gen {
-                core.release_if_idle(idx);
-            }
-            if core.event_break {
-                return (-1, core);
-            }
-            if count >= max {
-                return (count as i32, core);
-            }
-            if count > 0 {
-                if let Some(end) = endtime {
-                    core.update_cache();
-                    if core.now() >= end {
-                        return (count as i32, core);
-                    }
-                }
-            }
-            if core.event_continue {
-                break;
-            }
-        }
-        (count as i32, core)
-    }
-
-    /// Takes the handler out, runs it unlocked, and puts it back if the record
-    /// is still the same one. Returns whether the record is gone.
-    fn call_out<'a>(
-        &'a self,
-        mut core: MutexGuard<'a, Core<H>>,
-        id: EventId,
-        data: &mut H::Data,
-        fired: Fired,
-    ) -> (MutexGuard<'a, Core<H>>, bool) {
-        let Some(rec) = core.live_mut(id) else {
-            return (core, true);
-        };
-        let mut h = match std::mem::replace(&mut rec.cb, Callback::Taken) {
-            Callback::User(h) => h,
-            other => {
-                rec.cb = other;
-                return (core, false);
-            }
-        };
-        drop(core);
-        h.call(self, data, fired);
-        let mut core = self.lock();
-        match core.live_mut(id) {
-            Some(rec) if matches!(rec.cb, Callback::Taken) => {
-                rec.cb = Callback::User(h);
-                (core, false)
-            }
-            _ => {
-                drop(core);
-                drop(h);
-                (self.lock(), true)
-            }
-        }
-    }
 }
 
 /// What [`RawBase::keyed`] does to the record.
@@ -1272,7 +1020,7 @@ pub enum Timeout {
 }
 
 impl Timeout {
-    fn into_when(self) -> When {
+    pub(crate) fn into_when(self) -> When {
         match self {
             Timeout::After(d) => When::After(duration_ns(d)),
             Timeout::At(t) => When::At(t),
@@ -1281,13 +1029,13 @@ impl Timeout {
     }
 }
 
-fn duration_ns(d: Duration) -> u64 {
+pub(crate) fn duration_ns(d: Duration) -> u64 {
     u64::try_from(d.as_nanos())
         .unwrap_or(u64::MAX / 2)
         .min(u64::MAX / 2)
 }
 
-fn check_spec(spec: EventSpec) -> Result<()> {
+pub(crate) fn check_spec(spec: EventSpec) -> Result<()> {
     let ev = spec.events;
     if ev.unknown() != 0 {
         return Err(Error::BadFlags("unknown event flags"));
@@ -1305,7 +1053,7 @@ fn check_spec(spec: EventSpec) -> Result<()> {
     Ok(())
 }
 
-fn info_of<H>(id: EventId, rec: &Record<H>, now: u64) -> EventInfo {
+pub(crate) fn info_of<H>(id: EventId, rec: &Record<H>, now: u64) -> EventInfo {
     EventInfo {
         id,
         key: rec.key,
@@ -1317,653 +1065,5 @@ fn info_of<H>(id: EventId, rec: &Record<H>, now: u64) -> EventInfo {
             .then(|| Duration::from_nanos(rec.deadline.saturating_sub(now))),
         active: (rec.state & state::ACTIVE != 0).then_some(rec.res),
         internal: rec.state & state::INTERNAL != 0,
-    }
-}
-
-impl<H> Core<H> {
-    fn next_seq(&mut self) -> u32 {
-        self.seq = self.seq.wrapping_add(1);
-        self.seq
-    }
-
-    fn alloc(&mut self, spec: EventSpec, cb: Callback<H>, key: usize, transient: bool) -> EventId {
-        let pri = spec.priority.unwrap_or((self.active.len() / 2) as u8);
-        let rec = Record {
-            fd: spec.fd,
-            events: spec.events,
-            state: if transient { state::TRANSIENT } else { 0 },
-            pri,
-            res: Ev::NONE,
-            ncalls: 0,
-            period: 0,
-            period_common: 0,
-            deadline: 0,
-            common: 0,
-            timer_seq: 0,
-            active_seq: 0,
-            key,
-            cb,
-        };
-        if let Some(idx) = self.free_slots.pop() {
-            let slot = &mut self.slots[idx as usize];
-            slot.rec = Some(rec);
-            EventId { idx, gen: slot.gen }
-        } else {
-            let idx = self.slots.len() as u32;
-            self.slots.push(Slot {
-                gen: 0,
-                rec: Some(rec),
-            });
-            EventId { idx, gen: 0 }
-        }
-    }
-
-    /// Frees a slot; returns its callback so it can be dropped unlocked.
-    fn free_slot(&mut self, idx: u32) -> Option<Callback<H>> {
-        let slot = &mut self.slots[idx as usize];
-        let rec = slot.rec.take()?;
-        slot.gen = slot.gen.wrapping_add(1);
-        self.free_slots.push(idx);
-        Some(rec.cb)
-    }
-
-    fn rec(&self, id: EventId) -> Result<&Record<H>> {
-        match self.slots.get(id.idx as usize) {
-            Some(s) if s.gen == id.gen => s.rec.as_ref().ok_or(Error::NoSuchEvent),
-            _ => Err(Error::NoSuchEvent),
-        }
-    }
-
-    fn rec_mut(&mut self, id: EventId) -> Result<&mut Record<H>> {
-        match self.slots.get_mut(id.idx as usize) {
-            Some(s) if s.gen == id.gen => s.rec.as_mut().ok_or(Error::NoSuchEvent),
-            _ => Err(Error::NoSuchEvent),
-        }
-    }
-
-    fn live_mut(&mut self, id: EventId) -> Option<&mut Record<H>> {
-        self.rec_mut(id).ok()
-    }
-
-    #[inline]
-    fn r(&mut self, idx: u32) -> &mut Record<H> {
-        self.slots[idx as usize].rec.as_mut().expect("live record")
-    }
-
-    fn release_if_idle(&mut self, idx: u32) {
-        let Some(rec) = self.slots.get(idx as usize).and_then(|s| s.rec.as_ref()) else {
-            return;
-        };
-        let busy = state::INSERTED | state::TIMEOUT | state::ACTIVE;
-        // A running handler is out of the record; freeing the record makes
-        // `call_out` drop it after the callback instead of putting it back.
-        if rec.state & state::TRANSIENT != 0 && rec.state & busy == 0 {
-            self.free_slot(idx);
-        }
-    }
-
-    fn now(&mut self) -> u64 {
-        if self.time_cache != 0 {
-            self.time_cache
-        } else {
-            sys::monotonic_ns(self.coarse)
-        }
-    }
-
-    fn update_cache(&mut self) {
-        if !self.flags.contains(BaseFlags::NO_CACHE_TIME) {
-            self.time_cache = sys::monotonic_ns(self.coarse);
-        } else {
-            self.time_cache = 0;
-        }
-    }
-
-    fn refresh_wall_offset(&mut self) {
-        let mono = sys::monotonic_ns(self.coarse);
-        self.wall_offset = sys::realtime_ns() - mono as i128;
-        self.wall_offset_at = mono;
-    }
-
-    fn wall_offset_now(&mut self) -> i128 {
-        let now = sys::monotonic_ns(self.coarse);
-        if now.saturating_sub(self.wall_offset_at) > 5_000_000_000 {
-            self.refresh_wall_offset();
-        }
-        self.wall_offset
-    }
-
-    fn have_events(&self) -> bool {
-        self.virtual_count > 0 || self.event_count > 0
-    }
-
-    fn count_incr(&mut self, internal: bool) {
-        if !internal {
-            self.event_count += 1;
-            self.event_count_max = self.event_count_max.max(self.event_count);
-        }
-    }
-
-    fn count_decr(&mut self, internal: bool) {
-        if !internal {
-            self.event_count -= 1;
-        }
-    }
-
-    fn add_nolock(&mut self, idx: u32, when: Option<When>) -> Result<()> {
-        let rec = self.r(idx);
-        if rec.state & state::FINALIZING != 0 {
-            return Err(Error::Finalizing);
-        }
-        let events = rec.events;
-        let st = rec.state;
-        if events.intersects(Ev::IO | Ev::SIGNAL) && st & (state::INSERTED | state::ACTIVE) == 0 {
-            if events.contains(Ev::SIGNAL) {
-                self.sig_add(idx)?;
-            } else {
-                self.io_add(idx)?;
-            }
-            let rec = self.r(idx);
-            rec.state |= state::INSERTED;
-            let internal = rec.state & state::INTERNAL != 0;
-            self.count_incr(internal);
-        }
-        if let Some(when) = when {
-            let now = self.now();
-            let persist = events.contains(Ev::PERSIST) && !events.contains(Ev::SIGNAL);
-            let (at, common) = match when {
-                When::After(ns) => {
-                    if persist {
-                        let r = self.r(idx);
-                        r.period = ns.max(1);
-                        r.period_common = 0;
-                    }
-                    (now.saturating_add(ns), 0u16)
-                }
-                When::At(t) => (t, self.r(idx).common_hint()),
-                When::Common(q) => {
-                    let nanos = self.common.get(q as usize).ok_or(Error::BadTimeout)?.nanos;
-                    if persist {
-                        let r = self.r(idx);
-                        r.period = nanos.max(1);
-                        r.period_common = q + 1;
-                    }
-                    (now.saturating_add(nanos), q + 1)
-                }
-            };
-            if self.r(idx).state & state::TIMEOUT != 0 {
-                self.remove_timeout(idx);
-            }
-            let rec = self.r(idx);
-            if rec.state & state::ACTIVE != 0 && rec.res.contains(Ev::TIMEOUT) {
-                if rec.events.contains(Ev::SIGNAL) {
-                    rec.ncalls = 0;
-                }
-                self.remove_active(idx);
-            }
-            self.insert_timeout(idx, at, common);
-        }
-        Ok(())
-    }
-
-    fn insert_timeout(&mut self, idx: u32, at: u64, common: u16) {
-        let seq = self.next_seq();
-        let rec = self.r(idx);
-        rec.state |= state::TIMEOUT;
-        rec.deadline = at;
-        rec.common = common;
-        rec.timer_seq = seq;
-        let internal = rec.state & state::INTERNAL != 0;
-        self.count_incr(internal);
-        if common == 0 {
-            self.heap.schedule(idx, at);
-        } else {
-            let q = &mut self.common[common as usize - 1].queue;
-            let entry = CommonEntry { at, slot: idx, seq };
-            let mut pos = q.len();
-            while pos > 0 && q[pos - 1].at > at {
-                pos -= 1;
-            }
-            q.insert(pos, entry);
-        }
-    }
-
-    fn remove_timeout(&mut self, idx: u32) {
-        let rec = self.r(idx);
-        rec.state &= !state::TIMEOUT;
-        let common = rec.common;
-        let internal = rec.state & state::INTERNAL != 0;
-        if common == 0 {
-            self.heap.remove(idx);
-        } else {
-            // Lazy: the queue entry goes stale with the sequence number.
-            let seq = self.next_seq();
-            self.r(idx).timer_seq = seq;
-        }
-        self.count_decr(internal);
-    }
-
-    fn remove_active(&mut self, idx: u32) {
-        let rec = self.r(idx);
-        rec.state &= !state::ACTIVE;
-        let internal = rec.state & state::INTERNAL != 0;
-        self.n_active -= 1;
-        self.count_decr(internal);
-    }
-
-    fn remove_inserted(&mut self, idx: u32) {
-        let rec = self.r(idx);
-        rec.state &= !state::INSERTED;
-        let internal = rec.state & state::INTERNAL != 0;
-        let events = rec.events;
-        self.count_decr(internal);
-        if events.contains(Ev::SIGNAL) {
-            self.sig_del(idx);
-        } else {
-            self.io_del(idx);
-        }
-    }
-
-    fn del_nolock(&mut self, idx: u32) {
-        let rec = self.r(idx);
-        if rec.events.contains(Ev::SIGNAL) {
-            rec.ncalls = 0;
-        }
-        let st = rec.state;
-        if st & state::TIMEOUT != 0 {
-            self.remove_timeout(idx);
-        }
-        if st & state::ACTIVE != 0 {
-            self.remove_active(idx);
-        }
-        if st & state::INSERTED != 0 {
-            self.remove_inserted(idx);
-        }
-    }
-
-    fn activate_nolock(&mut self, idx: u32, what: Ev, ncalls: u16) {
-        let running_priority = self.running_priority;
-        let nq = self.active.len();
-        let rec = self.r(idx);
-        if rec.state & state::FINALIZING != 0 {
-            return;
-        }
-        if rec.state & state::ACTIVE != 0 {
-            rec.res |= what;
-            return;
-        }
-        rec.res = what;
-        if (rec.pri as i32) < running_priority {
-            self.event_continue = true;
-        }
-        let rec = self.r(idx);
-        if rec.events.contains(Ev::SIGNAL) {
-            rec.ncalls = ncalls;
-        }
-        let pri = (rec.pri as usize).min(nq - 1);
-        rec.state |= state::ACTIVE;
-        let internal = rec.state & state::INTERNAL != 0;
-        let seq = self.next_seq();
-        self.r(idx).active_seq = seq;
-        self.count_incr(internal);
-        self.n_active += 1;
-        self.n_active_max = self.n_active_max.max(self.n_active);
-        self.active[pri].push_back((idx, seq));
-    }
-
-    fn queue_nonempty(&mut self, pri: usize) -> bool {
-        while let Some(&(idx, seq)) = self.active[pri].front() {
-            let live = self.slots[idx as usize]
-                .rec
-                .as_ref()
-                .is_some_and(|r| r.state & state::ACTIVE != 0 && r.active_seq == seq);
-            if live {
-                return true;
-            }
-            self.active[pri].pop_front();
-        }
-        false
-    }
-
-    fn fd_entry(&mut self, fd: RawFd) -> &mut FdEntry {
-        let i = fd as usize;
-        if i >= self.fds.len() {
-            self.fds.resize(i + 1, FdEntry::default());
-        }
-        &mut self.fds[i]
-    }
-
-    fn fd_union(&self, fd: RawFd) -> (Ev, usize, usize) {
-        let mut union = Ev::NONE;
-        let (mut et, mut lt) = (0, 0);
-        for &i in &self.fds[fd as usize].events {
-            let ev = self.slots[i as usize]
-                .rec
-                .as_ref()
-                .map_or(Ev::NONE, |r| r.events);
-            union |= ev & Ev::IO;
-            if ev.contains(Ev::ET) {
-                et += 1;
-            } else {
-                lt += 1;
-            }
-        }
-        if et > 0 {
-            union |= Ev::ET;
-        }
-        (union, et, lt)
-    }
-
-    fn io_add(&mut self, idx: u32) -> Result<()> {
-        let fd = self.r(idx).fd;
-        if fd < 0 {
-            return Err(Error::BadFd(fd));
-        }
-        self.fd_entry(fd).events.push(idx);
-        let (new, et, lt) = self.fd_union(fd);
-        let old = self.fds[fd as usize].reg;
-        if et > 0 && lt > 0 {
-            self.fds[fd as usize].events.pop();
-            return Err(Error::MixedEdgeTrigger(fd));
-        }
-        if new != old {
-            if let Err(e) = self.backend.change(fd, old, new) {
-                self.fds[fd as usize].events.pop();
-                return Err(Error::Io(e));
-            }
-            self.fds[fd as usize].reg = new;
-        }
-        Ok(())
-    }
-
-    fn io_del(&mut self, idx: u32) {
-        let fd = self.r(idx).fd;
-        let Some(entry) = self.fds.get_mut(fd as usize) else {
-            return;
-        };
-        if let Some(p) = entry.events.iter().position(|&i| i == idx) {
-            entry.events.swap_remove(p);
-        }
-        let (new, _, _) = self.fd_union(fd);
-        let old = self.fds[fd as usize].reg;
-        if new != old {
-            if let Err(e) = self.backend.change(fd, old, new) {
-                crate::log::warn(format_args!(
-                    "{}: cannot change fd {fd}: {e}",
-                    self.method.name()
-                ));
-            }
-            self.fds[fd as usize].reg = new;
-        }
-    }
-
-    fn ensure_sig_pair(&mut self) -> Result<(RawFd, RawFd)> {
-        if let Some(p) = self.sig_pair {
-            return Ok(p);
-        }
-        let (r, w) = sys::internal_socketpair()?;
-        if let Err(e) = self.backend.change(r, Ev::NONE, Ev::READ) {
-            sys::close(r);
-            sys::close(w);
-            return Err(Error::Io(e));
-        }
-        self.sig_pair = Some((r, w));
-        Ok((r, w))
-    }
-
-    fn sig_add(&mut self, idx: u32) -> Result<()> {
-        let signo = self.r(idx).fd;
-        if !sig::valid(signo) {
-            return Err(Error::BadSignal(signo));
-        }
-        let (_, w) = self.ensure_sig_pair()?;
-        let entry = &mut self.sigs[signo as usize];
-        if entry.events.is_empty() {
-            entry.saved = Some(sig::install(signo)?);
-        }
-        entry.events.push(idx);
-        sig::set_target(signo, w);
-        Ok(())
-    }
-
-    fn sig_del(&mut self, idx: u32) {
-        let signo = self.r(idx).fd;
-        let w = self.sig_pair.map_or(-1, |p| p.1);
-        let Some(entry) = self.sigs.get_mut(signo as usize) else {
-            return;
-        };
-        if let Some(p) = entry.events.iter().position(|&i| i == idx) {
-            entry.events.swap_remove(p);
-        }
-        if entry.events.is_empty() {
-            if let Some(saved) = entry.saved.take() {
-                sig::clear_target(signo, w);
-                sig::restore(signo, &saved);
-            }
-        }
-    }
-
-    fn retarget_signals(&mut self) {
-        if let Some((_, w)) = self.sig_pair {
-            for (signo, entry) in self.sigs.iter().enumerate() {
-                if !entry.events.is_empty() {
-                    sig::set_target(signo as i32, w);
-                }
-            }
-        }
-    }
-
-    fn activate_fd(&mut self, fd: RawFd, what: Ev) {
-        let Some(entry) = self.fds.get(fd as usize) else {
-            return;
-        };
-        let n = entry.events.len();
-        for k in 0..n {
-            let Some(&idx) = self.fds[fd as usize].events.get(k) else {
-                break;
-            };
-            let m = self.r(idx).events & what & Ev::IO;
-            if !m.is_empty() {
-                self.activate_nolock(idx, m, 1);
-            }
-        }
-    }
-
-    fn activate_signal(&mut self, signo: i32, count: u16) {
-        let n = self.sigs[signo as usize].events.len();
-        for k in 0..n {
-            let Some(&idx) = self.sigs[signo as usize].events.get(k) else {
-                break;
-            };
-            self.activate_nolock(idx, Ev::SIGNAL, count);
-        }
-    }
-
-    fn process_io(&mut self, ready: &[(RawFd, Ev)]) {
-        let sig_fd = self.sig_pair.map_or(-1, |p| p.0);
-        for &(fd, what) in ready {
-            if fd == sig_fd {
-                self.read_signals(fd);
-            } else if fd == self.notify_fd {
-                let mut buf = [0u8; 8];
-                sys::drain(fd, &mut buf);
-            } else {
-                self.activate_fd(fd, what);
-            }
-        }
-    }
-
-    fn read_signals(&mut self, fd: RawFd) {
-        let mut counts = [0u16; sig::NSIG];
-        let mut buf = [0u8; 1024];
-        loop {
-            match sys::read_into(fd, &mut buf) {
-                Ok(0) | Err(_) => break,
-                Ok(n) => {
-                    for &b in &buf[..n] {
-                        if let Some(c) = counts.get_mut(b as usize) {
-                            *c = c.saturating_add(1);
-                        }
-                    }
-                    if n < buf.len() {
-                        break;
-                    }
-                }
-            }
-        }
-        for (signo, &c) in counts.iter().enumerate() {
-            if c > 0 {
-                self.activate_signal(signo as i32, c);
-            }
-        }
-    }
-
-    fn next_timeout(&mut self) -> Option<Duration> {
-        let mut earliest = self.heap.peek().map(|(at, _)| at);
-        for qi in 0..self.common.len() {
-            while let Some(front) = self.common[qi].queue.front() {
-                let valid = self.slots[front.slot as usize]
-                    .rec
-                    .as_ref()
-                    .is_some_and(|r| {
-                        r.state & state::TIMEOUT != 0
-                            && r.common as usize == qi + 1
-                            && r.timer_seq == front.seq
-                    });
-                if valid {
-                    earliest = Some(earliest.map_or(front.at, |e| e.min(front.at)));
-                    break;
-                }
-                self.common[qi].queue.pop_front();
-            }
-        }
-        let at = earliest?;
-        let now = self.now();
-        Some(Duration::from_nanos(at.saturating_sub(now)))
-    }
-
-    fn expire(&mut self, idx: u32) {
-        // The timeout is already off its queue: clear the flag, then delete
-        // the rest (I/O registration, activation) as libevent does.
-        let rec = self.r(idx);
-        rec.state &= !state::TIMEOUT;
-        let internal = rec.state & state::INTERNAL != 0;
-        self.count_decr(internal);
-        self.del_nolock(idx);
-        self.activate_nolock(idx, Ev::TIMEOUT, 1);
-    }
-
-    fn timeout_process(&mut self) {
-        let now = self.now();
-        while let Some(idx) = self.heap.pop_due(now) {
-            self.expire(idx);
-        }
-        for qi in 0..self.common.len() {
-            while let Some(front) = self.common[qi].queue.front() {
-                if front.at > now {
-                    let valid = self.slots[front.slot as usize]
-                        .rec
-                        .as_ref()
-                        .is_some_and(|r| {
-                            r.state & state::TIMEOUT != 0
-                                && r.common as usize == qi + 1
-                                && r.timer_seq == front.seq
-                        });
-                    if valid {
-                        break;
-                    }
-                    self.common[qi].queue.pop_front();
-                    continue;
-                }
-                let entry = self.common[qi].queue.pop_front().expect("front exists");
-                let valid = self.slots[entry.slot as usize]
-                    .rec
-                    .as_ref()
-                    .is_some_and(|r| {
-                        r.state & state::TIMEOUT != 0
-                            && r.common as usize == qi + 1
-                            && r.timer_seq == entry.seq
-                    });
-                if valid {
-                    self.expire(entry.slot);
-                }
-            }
-        }
-    }
-
-    fn rearm_persist(&mut self, idx: u32) {
-        let now = self.now();
-        let rec = self.r(idx);
-        if rec.period == 0 {
-            return;
-        }
-        let delay = rec.period;
-        let relative = if rec.res.contains(Ev::TIMEOUT) {
-            rec.deadline
-        } else {
-            now
-        };
-        let mut run_at = relative.saturating_add(delay);
-        if run_at < now {
-            run_at = now.saturating_add(delay);
-        }
-        let common = rec.period_common;
-        rec.common = common;
-        let _ = self.add_nolock(idx, Some(When::At(run_at)));
-    }
-
-    fn reinit(&mut self) -> Result<()> {
-        let backend: Arc<dyn Backend> =
-            Arc::from(self.method.build(self.changelist, self.precise)?);
-        for (fd, entry) in self.fds.iter().enumerate() {
-            if !entry.reg.is_empty() {
-                if let Err(e) = backend.change(fd as RawFd, Ev::NONE, entry.reg) {
-                    crate::log::warn(format_args!("event_reinit: cannot re-add fd {fd}: {e}"));
-                }
-            }
-        }
-        self.backend = backend;
-        if self.notify_fd >= 0 {
-            sys::close(self.notify_fd);
-            let fd = sys::eventfd()?;
-            self.backend.change(fd, Ev::NONE, Ev::READ)?;
-            self.notify_fd = fd;
-        }
-        if let Some((r, w)) = self.sig_pair.take() {
-            sys::close(r);
-            sys::close(w);
-            let (_, w) = self.ensure_sig_pair()?;
-            for (signo, entry) in self.sigs.iter().enumerate() {
-                if !entry.events.is_empty() {
-                    sig::set_target(signo as i32, w);
-                }
-            }
-        }
-        Ok(())
-    }
-}
-
-impl<H> Record<H> {
-    /// The queue an absolute re-arm goes to: the persist period's queue.
-    fn common_hint(&self) -> u16 {
-        self.common
-    }
-}
-
-impl<H> Drop for Core<H> {
-    fn drop(&mut self) {
-        let w = self.sig_pair.map_or(-1, |p| p.1);
-        for (signo, entry) in self.sigs.iter_mut().enumerate() {
-            if let Some(saved) = entry.saved.take() {
-                sig::clear_target(signo as i32, w);
-                sig::restore(signo as i32, &saved);
-            }
-        }
-        if let Some((r, w)) = self.sig_pair.take() {
-            sys::close(r);
-            sys::close(w);
-        }
-        if self.notify_fd >= 0 {
-            sys::close(self.notify_fd);
-        }
     }
 }

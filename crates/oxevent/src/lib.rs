@@ -50,6 +50,8 @@
 mod api;
 mod base;
 mod config;
+mod core;
+mod dispatch;
 mod error;
 mod event;
 mod flags;

@@ -87,11 +87,23 @@ pub fn enable_debug_logging(mask: u32) {
     DEBUG_MASK.store(mask, Ordering::Relaxed);
 }
 
+/// Logs a debug message, building its text only when debug logging is on
+/// (the check is one relaxed load, so hot paths can afford it).
+macro_rules! debug_log {
+    ($($arg:tt)*) => {
+        if $crate::log::debug_enabled() {
+            $crate::log::log($crate::log::Severity::Debug, format_args!($($arg)*));
+        }
+    };
+}
+pub(crate) use debug_log;
+
 /// Whether debug messages are produced.
 ///
 /// ```
 /// assert!(!oxevent::log::debug_enabled() || true);
 /// ```
+#[inline]
 pub fn debug_enabled() -> bool {
     DEBUG_MASK.load(Ordering::Relaxed) != 0
 }

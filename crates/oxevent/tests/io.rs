@@ -7,6 +7,7 @@
 
 mod util;
 
+use std::fs::File;
 use std::io::Read;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::net::UnixStream;
@@ -460,4 +461,110 @@ fn et_flag_is_level_triggered_without_the_et_feature() {
         };
         assert_eq!(n, expected, "{m}");
     }
+}
+
+/// A descriptor closed under a pending event, then its number reused by a
+/// new socket while the old event is still pending (misuse, but libevent's
+/// poll and select keep the number in their sets, so they watch the new
+/// socket): an event added on the new socket must fire.
+fn reused_number_after_close_is_watched_again(method: &str) {
+    let min = if method == "poll" { 18_000 } else { 18_500 };
+    let base = base_on::<Vec<&'static str>>(method);
+    let (a, _peer) = pair();
+    let owned = high_fd(a, min);
+    let fd = owned.as_raw_fd();
+    let old = raw_event(&base, fd, Ev::READ | Ev::PERSIST, |seen, _, _| {
+        if seen.len() < 100 {
+            seen.push("old");
+        }
+    });
+    base.add(old, None).unwrap();
+    drop(owned);
+    let mut seen = Vec::new();
+    run_for(&base, &mut seen, ms(100));
+    assert_eq!(seen, ["old"], "{method}: the close is reported once");
+    // A new socket takes the same number.
+    let (x, mut y) = pair();
+    let again = high_fd(x, min);
+    assert_eq!(again.as_raw_fd(), fd, "the number came back");
+    let new = raw_event(&base, fd, Ev::READ, |seen, _, _| seen.push("new"));
+    base.add(new, None).unwrap();
+    send(&mut y, b"data");
+    seen.clear();
+    run_for(&base, &mut seen, ms(200));
+    assert!(
+        seen.contains(&"new"),
+        "{method}: the reused descriptor is never watched: {seen:?}"
+    );
+    base.free(old).unwrap();
+    base.free(new).unwrap();
+    drop(again);
+}
+
+#[test]
+fn poll_reused_number_after_close_is_watched_again() {
+    reused_number_after_close_is_watched_again("poll");
+}
+
+#[test]
+fn select_reused_number_after_close_is_watched_again() {
+    reused_number_after_close_is_watched_again("select");
+}
+
+/// With `EPOLL_USE_CHANGELIST`, an event freed (its socket closed) and a
+/// new socket that gets the same number, added before the next dispatch:
+/// the queued changes net to "no change", but the kernel forgot the closed
+/// file, so the new socket must still be registered. libevent's changelist
+/// issues `EPOLL_CTL_MOD` (retried as `ADD` on `ENOENT`) for a re-add.
+fn changelist_fd_reuse(changelist: bool) -> Vec<&'static str> {
+    let mut cfg = util::config_for("epoll");
+    if changelist {
+        cfg.flag(oxevent::BaseFlags::EPOLL_USE_CHANGELIST);
+    }
+    let base = Base::<Vec<&'static str>>::with_config(&cfg).unwrap();
+    let min = if changelist { 19_000 } else { 19_500 };
+    let (a, mut b) = pair();
+    let first = high_fd(a, min);
+    let fd = first.as_raw_fd();
+    let old = base
+        .io(
+            File::from(first),
+            Ev::READ | Ev::PERSIST,
+            |seen, base, s, _| {
+                let mut buf = [0u8; 16];
+                assert_eq!(s.read(&mut buf).unwrap(), 1);
+                seen.push("old");
+                base.loopbreak();
+            },
+        )
+        .unwrap();
+    base.add(old, None).unwrap();
+    send(&mut b, b"1");
+    let mut seen = Vec::new();
+    base.loopexit(Some(ms(2000))).unwrap();
+    base.dispatch(&mut seen).unwrap();
+    assert_eq!(seen, ["old"]);
+    // Free (deletes, then closes the fd), and reuse the number at once.
+    base.free(old).unwrap();
+    let (x, mut y) = pair();
+    let second = high_fd(x, min);
+    assert_eq!(second.as_raw_fd(), fd, "the number came back");
+    let new = base
+        .io(second, Ev::READ, |seen, _, _, _| seen.push("new"))
+        .unwrap();
+    base.add(new, None).unwrap();
+    send(&mut y, b"2");
+    seen.clear();
+    run_for(&base, &mut seen, ms(200));
+    seen
+}
+
+#[test]
+fn epoll_fd_reuse_between_dispatches() {
+    assert_eq!(changelist_fd_reuse(false), ["new"]);
+}
+
+#[test]
+fn epoll_changelist_fd_reuse_between_dispatches() {
+    assert_eq!(changelist_fd_reuse(true), ["new"]);
 }

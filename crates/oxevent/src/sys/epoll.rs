@@ -27,10 +27,17 @@ use crate::flags::Ev;
 const INITIAL_EVENTS: usize = 32;
 const MAX_EVENTS: usize = 4096;
 
+/// A queued change: fd, interests before the first queued change, the latest
+/// interests, and whether they were empty in between.
+type Change = (RawFd, Ev, Ev, bool);
+
 pub(crate) struct Epoll {
     epfd: RawFd,
     /// `Some` when changes are coalesced until the next dispatch.
-    changelist: Option<Mutex<Vec<(RawFd, Ev, Ev)>>>,
+    /// Each entry: fd, interests before the first queued change, the latest
+    /// interests, and whether they were empty in between (the fd may have
+    /// been closed and its number reused, so the kernel must hear both).
+    changelist: Option<Mutex<Vec<Change>>>,
     /// A timerfd for microsecond-precision waits, or -1.
     timerfd: RawFd,
     /// Reused event array; only the dispatching thread touches it.
@@ -180,11 +187,14 @@ impl Backend for Epoll {
             None => self.apply(fd, old, new),
             Some(list) => {
                 let mut list = list.lock().unwrap_or_else(|p| p.into_inner());
-                // Coalesce: keep the first `old` and the last `new` of an fd.
-                if let Some(entry) = list.iter_mut().find(|(f, _, _)| *f == fd) {
+                // Coalesce: keep the first `old` and the last `new` of an fd,
+                // remembering whether it went through "no interest".
+                let empty = !new.intersects(Ev::IO);
+                if let Some(entry) = list.iter_mut().find(|e| e.0 == fd) {
                     entry.2 = new;
+                    entry.3 |= empty;
                 } else {
-                    list.push((fd, old, new));
+                    list.push((fd, old, new, empty));
                 }
                 Ok(())
             }
@@ -194,8 +204,16 @@ impl Backend for Epoll {
     fn dispatch(&self, timeout: Option<Duration>, out: &mut Vec<(RawFd, Ev)>) -> io::Result<()> {
         if let Some(list) = &self.changelist {
             let pending = std::mem::take(&mut *list.lock().unwrap_or_else(|p| p.into_inner()));
-            for (fd, old, new) in pending {
-                if let Err(e) = self.apply(fd, old, new) {
+            for (fd, old, new, went_empty) in pending {
+                let r = if went_empty && old.intersects(Ev::IO) && new.intersects(Ev::IO) {
+                    // Deleted then added again: possibly a new file under a
+                    // reused number. Tell the kernel both halves.
+                    let _ = self.apply(fd, old, Ev::NONE);
+                    self.apply(fd, Ev::NONE, new)
+                } else {
+                    self.apply(fd, old, new)
+                };
+                if let Err(e) = r {
                     crate::log::warn(format_args!("epoll: cannot change fd {fd}: {e}"));
                 }
             }

@@ -57,6 +57,10 @@ pub(crate) trait Backend: Send + Sync {
     fn features(&self) -> Features;
     /// The interests on `fd` changed from `old` to `new` (either may be empty).
     fn change(&self, fd: RawFd, old: Ev, new: Ev) -> io::Result<()>;
+    /// Another event was registered on `fd` without changing its interests:
+    /// a backend that stopped watching a closed fd number starts again (the
+    /// number may now name a new file). Default: nothing to do.
+    fn refresh(&self, _fd: RawFd) {}
     /// Waits for readiness; see the module contract.
     fn dispatch(&self, timeout: Option<Duration>, out: &mut Vec<(RawFd, Ev)>) -> io::Result<()>;
 }

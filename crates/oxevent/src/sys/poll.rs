@@ -25,6 +25,8 @@ use crate::flags::Ev;
 struct State {
     fds: Vec<libc::pollfd>,
     slot: HashMap<RawFd, usize>,
+    /// Interests per fd, kept while a closed fd is left out of the waits.
+    wanted: HashMap<RawFd, libc::c_short>,
 }
 
 pub(crate) struct Poll {
@@ -87,8 +89,23 @@ impl Backend for Poll {
 
     fn change(&self, fd: RawFd, _old: Ev, new: Ev) -> io::Result<()> {
         let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        st.set(fd, poll_mask(new));
+        let m = poll_mask(new);
+        if m == 0 {
+            st.wanted.remove(&fd);
+        } else {
+            st.wanted.insert(fd, m);
+        }
+        st.set(fd, m);
         Ok(())
+    }
+
+    fn refresh(&self, fd: RawFd) {
+        let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(&i) = st.slot.get(&fd) {
+            if st.fds[i].events == 0 {
+                st.fds[i].events = st.wanted.get(&fd).copied().unwrap_or(0);
+            }
+        }
     }
 
     fn dispatch(&self, timeout: Option<Duration>, out: &mut Vec<(RawFd, Ev)>) -> io::Result<()> {

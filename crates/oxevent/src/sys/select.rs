@@ -79,6 +79,13 @@ impl Backend for Select {
         Ok(())
     }
 
+    fn refresh(&self, fd: RawFd) {
+        let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(entry) = st.fds.get_mut(&fd) {
+            entry.1 = false;
+        }
+    }
+
     fn dispatch(&self, timeout: Option<Duration>, out: &mut Vec<(RawFd, Ev)>) -> io::Result<()> {
         let mut guard = self.scratch.lock().unwrap_or_else(|p| p.into_inner());
         let sc = &mut *guard;

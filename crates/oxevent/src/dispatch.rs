@@ -1,0 +1,285 @@
+//! The loop: libevent's `event_base_loop` and `event_process_active`.
+//!
+//! Each turn computes the wait from the earliest timer, releases the lock
+//! while the backend waits, caches the time, activates ready I/O and
+//! signals, expires timers, then runs the highest non-empty priority queue.
+//! Callbacks run with the lock released (engine rule 2): the handler is taken
+//! out of its record, called, and put back only if the record is still the
+//! same one.
+
+use std::sync::{Arc, MutexGuard};
+use std::time::Duration;
+
+use crate::base::{LoopExit, LoopFlags, RawBase};
+use crate::core::Core;
+use crate::error::{Error, Result};
+use crate::event::{state, Callback, EventId, Fired, Handler};
+use crate::flags::Ev;
+use crate::sys;
+
+impl<H: Handler> RawBase<H> {
+    /// Runs the loop (`event_base_loop`).
+    pub fn run(&self, flags: LoopFlags, data: &mut H::Data) -> Result<LoopExit> {
+        let mut core = self.lock();
+        if core.running_loop {
+            crate::log::warn(format_args!(
+                "event_base_loop: reentrant invocation.  Only one event_base_loop can run on each event_base at once."
+            ));
+            return Err(Error::Reentrant);
+        }
+        core.running_loop = true;
+        core.time_cache = 0;
+        core.retarget_signals();
+        core.loop_thread = sys::thread_token();
+        core.event_gotterm = false;
+        core.event_break = false;
+        let mut buf = std::mem::take(&mut core.io_buf);
+        let mut backend = core.backend.clone();
+        let mut result = Ok(LoopExit::Stopped);
+        loop {
+            core.event_continue = false;
+            if core.event_gotterm || core.event_break {
+                break;
+            }
+            let timeout = if core.n_active == 0 && !flags.has(LoopFlags::NONBLOCK) {
+                core.next_timeout()
+            } else {
+                Some(Duration::ZERO)
+            };
+            if !flags.has(LoopFlags::NO_EXIT_ON_EMPTY) && !core.have_events() && core.n_active == 0
+            {
+                result = Ok(LoopExit::NoEvents);
+                break;
+            }
+            core.time_cache = 0;
+            if !Arc::ptr_eq(&backend, &core.backend) {
+                backend = core.backend.clone();
+            }
+            drop(core);
+            buf.clear();
+            let r = backend.dispatch(timeout, &mut buf);
+            core = self.lock();
+            if let Err(e) = r {
+                crate::log::warn(format_args!("{}: dispatch failed: {e}", core.method.name()));
+                result = Err(Error::Io(e));
+                break;
+            }
+            core.update_cache();
+            core.process_io(&buf);
+            core.timeout_process();
+            if core.n_active > 0 {
+                let (n, g) = self.process_active(core, data);
+                core = g;
+                if flags.has(LoopFlags::ONCE) && core.n_active == 0 && n != 0 {
+                    break;
+                }
+            } else if flags.has(LoopFlags::NONBLOCK) {
+                break;
+            }
+        }
+        buf.clear();
+        core.io_buf = buf;
+        core.time_cache = 0;
+        core.running_loop = false;
+        core.loop_thread = 0;
+        result
+    }
+
+    pub(crate) fn notify(&self, core: &Core<H>) {
+        if core.notify_fd >= 0 && core.running_loop && core.loop_thread != sys::thread_token() {
+            sys::eventfd_signal(core.notify_fd);
+        }
+    }
+
+    fn process_active<'a>(
+        &'a self,
+        mut core: MutexGuard<'a, Core<H>>,
+        data: &mut H::Data,
+    ) -> (i32, MutexGuard<'a, Core<H>>) {
+        let endtime = core.max_dispatch.map(|d| {
+            core.update_cache();
+            core.now() + d
+        });
+        let mut c = 0;
+        for i in 0..core.active.len() {
+            if !core.queue_nonempty(i) {
+                continue;
+            }
+            core.running_priority = i as i32;
+            let (max, end) = if i < core.limit_after_prio {
+                (usize::MAX, None)
+            } else {
+                (core.max_callbacks, endtime)
+            };
+            let (n, g) = self.process_queue(core, i, max, end, data);
+            core = g;
+            c = n;
+            if c != 0 {
+                break;
+            }
+        }
+        core.running_priority = -1;
+        (c, core)
+    }
+
+    fn process_queue<'a>(
+        &'a self,
+        mut core: MutexGuard<'a, Core<H>>,
+        pri: usize,
+        max: usize,
+        endtime: Option<u64>,
+        data: &mut H::Data,
+    ) -> (i32, MutexGuard<'a, Core<H>>) {
+        let mut count: usize = 0;
+        while let Some((idx, seq)) = core.active[pri].pop_front() {
+            let c = &mut *core;
+            let Some(slot) = c.slots.get_mut(idx as usize) else {
+                continue;
+            };
+            let gen = slot.gen;
+            let Some(rec) = slot.rec.as_mut() else {
+                continue;
+            };
+            if rec.state & state::ACTIVE == 0 || rec.active_seq != seq {
+                continue;
+            }
+            let id = EventId { idx, gen };
+            let events = rec.events;
+            let st = rec.state;
+            let finalizing = st & state::FINALIZING != 0;
+            let fired = Fired {
+                id,
+                fd: rec.fd,
+                what: rec.res,
+            };
+            let key = rec.key;
+            let is_exit = matches!(rec.cb, Callback::Exit);
+            if events.contains(Ev::PERSIST) || finalizing {
+                // Fast path of remove_active, with the record in hand.
+                rec.state &= !state::ACTIVE;
+                c.n_active -= 1;
+                if st & state::INTERNAL == 0 {
+                    c.event_count -= 1;
+                }
+            } else {
+                // A signal's pending deliveries survive the delete that precedes
+                // a non-persistent callback; a delete during it cancels them.
+                let ncalls = rec.ncalls;
+                c.del_nolock(idx);
+                c.r(idx).ncalls = ncalls;
+            }
+            if st & state::INTERNAL == 0 {
+                count += 1;
+            }
+            crate::log::debug_log!(
+                "event_process_active: event {id:?} (fd {}), res {:?}",
+                fired.fd,
+                fired.what
+            );
+            c.current = Some(id);
+            c.current_key = key;
+            c.current_waiters = 0;
+
+            if finalizing {
+                let cb = c.free_slot(idx);
+                c.current = None;
+                drop(core);
+                if let Some(Callback::User(mut h)) = cb {
+                    h.call(self, data, fired);
+                }
+                core = self.lock();
+            } else if is_exit {
+                c.event_gotterm = true;
+            } else if events.contains(Ev::SIGNAL) {
+                while let Some(rec) = core.live_mut(id) {
+                    if rec.ncalls == 0 {
+                        break;
+                    }
+                    rec.ncalls -= 1;
+                    let (g, done) = self.call_out(core, id, data, fired);
+                    core = g;
+                    if done || core.event_break {
+                        break;
+                    }
+                }
+            } else {
+                if events.contains(Ev::PERSIST) && c.r(idx).period != 0 {
+                    c.rearm_persist(idx);
+                }
+                let (g, _) = self.call_out(core, id, data, fired);
+                core = g;
+            }
+
+            let c = &mut *core;
+            c.current = None;
+            if c.current_waiters > 0 {
+                c.current_waiters = 0;
+                self.shared.cond.notify_all();
+            }
+            if let Some(slot) = c.slots.get(idx as usize) {
+                if slot.gen == gen
+                    && slot
+                        .rec
+                        .as_ref()
+                        .is_some_and(|r| r.state & state::TRANSIENT != 0)
+                {
+                    c.release_if_idle(idx);
+                }
+            }
+            if c.event_break {
+                return (-1, core);
+            }
+            if count >= max {
+                return (count as i32, core);
+            }
+            if count > 0 {
+                if let Some(end) = endtime {
+                    c.update_cache();
+                    if c.now() >= end {
+                        return (count as i32, core);
+                    }
+                }
+            }
+            if c.event_continue {
+                break;
+            }
+        }
+        (count as i32, core)
+    }
+
+    /// Takes the handler out, runs it unlocked, and puts it back if the record
+    /// is still the same one. Returns whether the record is gone.
+    #[inline]
+    fn call_out<'a>(
+        &'a self,
+        mut core: MutexGuard<'a, Core<H>>,
+        id: EventId,
+        data: &mut H::Data,
+        fired: Fired,
+    ) -> (MutexGuard<'a, Core<H>>, bool) {
+        let Some(rec) = core.live_mut(id) else {
+            return (core, true);
+        };
+        let mut h = match std::mem::replace(&mut rec.cb, Callback::Taken) {
+            Callback::User(h) => h,
+            other => {
+                rec.cb = other;
+                return (core, false);
+            }
+        };
+        drop(core);
+        h.call(self, data, fired);
+        let mut core = self.lock();
+        match core.live_mut(id) {
+            Some(rec) if matches!(rec.cb, Callback::Taken) => {
+                rec.cb = Callback::User(h);
+                (core, false)
+            }
+            _ => {
+                drop(core);
+                drop(h);
+                (self.lock(), true)
+            }
+        }
+    }
+}
