@@ -205,6 +205,8 @@ impl<H: Handler> RawBase<H> {
             slots: Vec::new(),
             free_slots: Vec::new(),
             keys: KeyMap::default(),
+            pending_keys: Vec::new(),
+            live_keyed: 0,
             fds: Vec::new(),
             sigs: (0..sig::NSIG)
                 .map(|_| SigEntry {
@@ -334,9 +336,11 @@ impl<H: Handler> RawBase<H> {
             spec.events
         );
         let mut core = self.lock();
+        // The struct's own handle is the fast path; a struct without a live
+        // handle gets a new record (re-assignment already dropped any old one).
         let found = match prev {
             Some(p) if core.rec(p).is_ok_and(|r| r.key == key) => Some(p),
-            _ => core.by_key(key),
+            _ => None,
         };
         let (id, created) = match found {
             Some(id) => (id, false),
@@ -410,10 +414,7 @@ impl<H: Handler> RawBase<H> {
         let mut core = self.lock();
         let id = match core.rec(id) {
             Ok(r) if r.key == key => id,
-            _ => match core.by_key(key) {
-                Some(found) => found,
-                None => return,
-            },
+            _ => return,
         };
         let events = core.rec(id).map_or(Ev::NONE, |r| r.events);
         crate::log::debug_log!("event_del: event {id:?}");

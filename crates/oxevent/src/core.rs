@@ -59,9 +59,14 @@ pub(crate) struct Core<H> {
     pub(crate) coarse: bool,
     pub(crate) slots: Vec<Slot<H>>,
     pub(crate) free_slots: Vec<u32>,
-    /// Live records of the C face by struct address: a struct's identity does
-    /// not depend on bytes the program may have overwritten.
+    /// Records of the C face by struct address, so a struct's identity never
+    /// depends on bytes the program may have overwritten. Kept lazily: new
+    /// records wait in `pending_keys` and entries may be stale (checked on
+    /// lookup); the map is synced only when consulted (`event_assign`).
     pub(crate) keys: KeyMap,
+    pub(crate) pending_keys: Vec<(usize, u32)>,
+    /// Live records that have a key.
+    pub(crate) live_keyed: usize,
     pub(crate) fds: Vec<FdEntry>,
     pub(crate) sigs: Vec<SigEntry>,
     pub(crate) sig_pair: Option<(RawFd, RawFd)>,
@@ -137,7 +142,8 @@ impl<H> Core<H> {
             EventId { idx, gen: 0 }
         };
         if key != 0 {
-            self.keys.insert(key, id.idx);
+            self.pending_keys.push((key, id.idx));
+            self.live_keyed += 1;
         }
         id
     }
@@ -148,8 +154,8 @@ impl<H> Core<H> {
         let rec = slot.rec.take()?;
         slot.gen = slot.gen.wrapping_add(1);
         self.free_slots.push(idx);
-        if rec.key != 0 && self.keys.get(&rec.key) == Some(&idx) {
-            self.keys.remove(&rec.key);
+        if rec.key != 0 {
+            self.live_keyed -= 1;
         }
         Some(rec.cb)
     }
@@ -168,7 +174,24 @@ impl<H> Core<H> {
         }
     }
 
-    pub(crate) fn by_key(&self, key: usize) -> Option<EventId> {
+    /// The live record created for the struct at `key`. Brings the key map
+    /// up to date first (amortised O(1) per record created).
+    pub(crate) fn by_key(&mut self, key: usize) -> Option<EventId> {
+        if !self.pending_keys.is_empty() {
+            for (k, idx) in self.pending_keys.drain(..) {
+                self.keys.insert(k, idx);
+            }
+        }
+        if self.keys.len() > 2 * self.live_keyed + 64 {
+            // Sweep entries of freed records.
+            let slots = &self.slots;
+            self.keys.retain(|k, idx| {
+                slots
+                    .get(*idx as usize)
+                    .and_then(|s| s.rec.as_ref())
+                    .is_some_and(|r| r.key == *k)
+            });
+        }
         let &idx = self.keys.get(&key)?;
         let slot = self.slots.get(idx as usize)?;
         slot.rec.as_ref().filter(|r| r.key == key)?;
