@@ -343,6 +343,8 @@ pub extern "C" fn event_base_loop(base: *mut FfiBase, flags: c_int) -> c_int {
             warnx("event_base_loop: no event_base");
             return -1;
         };
+        // libevent records the loop's owner through the program's id callback.
+        let _owner = crate::thread::program_thread_id();
         match b.base.run(LoopFlags(flags as u32), &mut ()) {
             Ok(LoopExit::Stopped) => 0,
             Ok(LoopExit::NoEvents) => 1,
@@ -373,6 +375,7 @@ pub extern "C" fn event_base_loopexit(base: *mut FfiBase, tv: *const libc::timev
 pub extern "C" fn event_base_loopbreak(base: *mut FfiBase) -> c_int {
     guard(-1, || match base_ref(base) {
         Some(b) => {
+            let _program_lock = b.program.hold();
             b.base.loopbreak();
             0
         }
@@ -515,6 +518,7 @@ fn del_impl(ev: *mut Event, mode: DelMode, who: &str) -> c_int {
         return -1;
     };
     if let Some(id) = ev_record(ev, base) {
+        let _program_lock = base.program.hold();
         base.base.del_keyed(id, key_of(ev), mode);
     }
     0
@@ -563,6 +567,7 @@ fn keyed(ev: &mut Event, op: KeyedOp<CHandler>, who: &str) -> c_int {
         return -1;
     }
     let prev = ev_record(ev, base);
+    let _program_lock = base.program.hold();
     match base
         .base
         .keyed(prev, key_of(ev), spec_of(ev), handler_of(ev), op)

@@ -68,6 +68,9 @@ pub(crate) type CBase = RawBase<CHandler>;
 /// What a `struct event_base *` points to.
 pub struct FfiBase {
     pub(crate) base: CBase,
+    /// The program's lock (and condition) for this base, when it installed
+    /// evthread lock callbacks: held around each C call that changes the base.
+    pub(crate) program: crate::thread::ProgramLocks,
     /// Encoded `timeval`s handed out by `event_base_init_common_timeout`;
     /// boxed so their addresses stay valid for the base's life.
     #[allow(clippy::vec_box)] // the boxes are what keeps the addresses stable
@@ -104,6 +107,7 @@ pub(crate) fn base_into_c(base: CBase) -> *mut FfiBase {
     unsafe {
         p.write(FfiBase {
             base,
+            program: crate::thread::ProgramLocks::alloc(),
             common_tvs: Mutex::new(Vec::new()),
         })
     };

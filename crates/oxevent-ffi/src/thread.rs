@@ -3,36 +3,67 @@
 //! half, the cross-thread wakeup of a waiting loop, for bases created after
 //! them. User lock callbacks are recorded for the buffer APIs to come.
 
-use std::os::raw::c_int;
+use std::os::raw::{c_int, c_uint, c_ulong, c_void};
 use std::sync::atomic::Ordering;
 use std::sync::Mutex;
 
-use crate::abi::{evthread_id_fn, EvthreadConditionCallbacks, EvthreadLockCallbacks};
+use crate::abi::{
+    evthread_id_fn, EvthreadConditionCallbacks, EvthreadLockCallbacks, EVTHREAD_LOCKTYPE_RECURSIVE,
+};
 use crate::boundary::{guard, warnx};
 use crate::handle::{base_ref, FfiBase, THREADING};
 
 static ID_FN: Mutex<Option<evthread_id_fn>> = Mutex::new(None);
+static LOCK_CBS: Mutex<Option<EvthreadLockCallbacks>> = Mutex::new(None);
+static COND_CBS: Mutex<Option<EvthreadConditionCallbacks>> = Mutex::new(None);
 
-/// `evthread_set_lock_callbacks`: NULL disables (ignored once bases exist).
+fn same_locks(a: &EvthreadLockCallbacks, b: &EvthreadLockCallbacks) -> bool {
+    a.lock_api_version == b.lock_api_version
+        && a.supported_locktypes == b.supported_locktypes
+        && a.alloc.map(|f| f as usize) == b.alloc.map(|f| f as usize)
+        && a.free.map(|f| f as usize) == b.free.map(|f| f as usize)
+        && a.lock.map(|f| f as usize) == b.lock.map(|f| f as usize)
+        && a.unlock.map(|f| f as usize) == b.unlock.map(|f| f as usize)
+}
+
+/// `evthread_set_lock_callbacks`: the program's lock implementation. Bases
+/// created afterwards allocate one lock each through it and hold it around
+/// every C call that changes them; the same set again is accepted, another
+/// set once one is installed is refused (-1), as in libevent.
 #[no_mangle]
 pub extern "C" fn evthread_set_lock_callbacks(cbs: *const EvthreadLockCallbacks) -> c_int {
     guard(-1, || {
+        let mut cur = LOCK_CBS.lock().unwrap_or_else(|e| e.into_inner());
         // SAFETY: NULL or a valid callbacks struct, per the API contract.
         match unsafe { cbs.as_ref() } {
-            None => 0,
-            Some(c)
-                if c.alloc.is_some()
-                    && c.free.is_some()
-                    && c.lock.is_some()
-                    && c.unlock.is_some() =>
-            {
-                THREADING.store(true, Ordering::Relaxed);
+            None => {
+                if cur.is_some() {
+                    warnx("Trying to disable lock functions after they have been set up will probably not work.");
+                }
+                *cur = None;
                 0
             }
-            Some(_) => {
+            Some(c)
+                if c.alloc.is_none()
+                    || c.free.is_none()
+                    || c.lock.is_none()
+                    || c.unlock.is_none() =>
+            {
                 warnx("evthread_set_lock_callbacks: incomplete lock callbacks");
                 -1
             }
+            Some(c) => match *cur {
+                Some(old) if same_locks(&old, c) => 0,
+                Some(_) => {
+                    warnx("Can't change lock callbacks once they have been initialized.");
+                    -1
+                }
+                None => {
+                    *cur = Some(*c);
+                    THREADING.store(true, Ordering::Relaxed);
+                    0
+                }
+            },
         }
     })
 }
@@ -45,13 +76,17 @@ pub extern "C" fn evthread_set_condition_callbacks(
     guard(-1, || {
         // SAFETY: NULL or a valid callbacks struct.
         match unsafe { cbs.as_ref() } {
-            None => 0,
+            None => {
+                *COND_CBS.lock().unwrap_or_else(|e| e.into_inner()) = None;
+                0
+            }
             Some(c)
                 if c.alloc_condition.is_some()
                     && c.free_condition.is_some()
                     && c.signal_condition.is_some()
                     && c.wait_condition.is_some() =>
             {
+                *COND_CBS.lock().unwrap_or_else(|e| e.into_inner()) = Some(*c);
                 0
             }
             Some(_) => {
@@ -66,6 +101,85 @@ pub extern "C" fn evthread_set_condition_callbacks(
 #[no_mangle]
 pub extern "C" fn evthread_set_id_callback(f: Option<evthread_id_fn>) {
     guard((), || *ID_FN.lock().unwrap_or_else(|e| e.into_inner()) = f)
+}
+
+/// The calling thread's id as the program's id callback gives it (0 when it
+/// set none; oxevent itself identifies threads without it).
+pub(crate) fn program_thread_id() -> c_ulong {
+    match *ID_FN.lock().unwrap_or_else(|e| e.into_inner()) {
+        // SAFETY: the program registered this id function.
+        Some(f) => unsafe { f() },
+        None => 0,
+    }
+}
+
+/// The program's lock and condition of one base (from its callbacks).
+#[derive(Debug, Default)]
+pub(crate) struct ProgramLocks {
+    lock: Option<(EvthreadLockCallbacks, usize)>,
+    cond: Option<(EvthreadConditionCallbacks, usize)>,
+}
+
+impl ProgramLocks {
+    /// Allocates a recursive lock and a condition if the program installed
+    /// callbacks for them.
+    pub(crate) fn alloc() -> ProgramLocks {
+        let lock_cbs = *LOCK_CBS.lock().unwrap_or_else(|e| e.into_inner());
+        let cond_cbs = *COND_CBS.lock().unwrap_or_else(|e| e.into_inner());
+        let lock = lock_cbs.and_then(|c| {
+            // SAFETY: the program's allocator, called as libevent would.
+            let p = unsafe { (c.alloc?)(EVTHREAD_LOCKTYPE_RECURSIVE) };
+            (!p.is_null()).then_some((c, p as usize))
+        });
+        let cond = cond_cbs.and_then(|c| {
+            // SAFETY: as above.
+            let p = unsafe { (c.alloc_condition?)(0) };
+            (!p.is_null()).then_some((c, p as usize))
+        });
+        ProgramLocks { lock, cond }
+    }
+
+    /// Holds the program's lock until the guard drops (no-op without one).
+    pub(crate) fn hold(&self) -> ProgramLockGuard<'_> {
+        if let Some((c, p)) = &self.lock {
+            if let Some(lock) = c.lock {
+                // SAFETY: `p` came from this callback set's alloc.
+                unsafe { lock(0, *p as *mut c_void) };
+            }
+        }
+        ProgramLockGuard(self)
+    }
+}
+
+/// See [`ProgramLocks::hold`].
+pub(crate) struct ProgramLockGuard<'a>(&'a ProgramLocks);
+
+impl Drop for ProgramLockGuard<'_> {
+    fn drop(&mut self) {
+        if let Some((c, p)) = &self.0.lock {
+            if let Some(unlock) = c.unlock {
+                // SAFETY: locked by `hold` with the same callbacks.
+                unsafe { unlock(0, *p as *mut c_void) };
+            }
+        }
+    }
+}
+
+impl Drop for ProgramLocks {
+    fn drop(&mut self) {
+        if let Some((c, p)) = self.lock.take() {
+            if let Some(free) = c.free {
+                // SAFETY: allocated by this callback set; no longer used.
+                unsafe { free(p as *mut c_void, EVTHREAD_LOCKTYPE_RECURSIVE as c_uint) };
+            }
+        }
+        if let Some((c, p)) = self.cond.take() {
+            if let Some(free) = c.free_condition {
+                // SAFETY: as above.
+                unsafe { free(p as *mut c_void) };
+            }
+        }
+    }
 }
 
 /// `evthread_enable_lock_debugging`: oxevent's locks are always checked

@@ -86,11 +86,7 @@ const VALGRIND_SKIP: &[(&str, &str)] = &[
 /// Known gaps: tests that pass on Debian but not yet on ours, with the
 /// reason. Their failures on ours are printed every run but do not fail the
 /// suite; a gap that starts passing fails it, so the list stays honest.
-const KNOWN_GAPS: &[(&str, &str)] = &[(
-    "threads_custom_locks",
-    "oxevent's bases use their own mutex; the program's evthread lock/condition/id \
-     callbacks are accepted but not called (issue 3, left open)",
-)];
+const KNOWN_GAPS: &[(&str, &str)] = &[];
 
 /// Programs of `tests/c` that `debian_headers_binary_runs_on_ours` builds
 /// against Debian's headers and library.
