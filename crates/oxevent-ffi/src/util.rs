@@ -52,62 +52,21 @@ use std::sync::Mutex;
 
 use crate::boundary::{guard, warnx};
 
-/// `evutil_socket_t` on Unix: a plain file descriptor.
-#[allow(non_camel_case_types)]
-pub type evutil_socket_t = c_int;
+// The constants of event2/util.h (socket type, EV_MONOT_*, EVUTIL_AI_*,
+// EVUTIL_EAI_* with the values they resolve to on Linux/glibc) live in
+// `abi`, the one place for public constants.
+pub use crate::abi::{
+    evutil_socket_t, EVUTIL_AI_ADDRCONFIG, EVUTIL_AI_ALL, EVUTIL_AI_CANONNAME,
+    EVUTIL_AI_NUMERICHOST, EVUTIL_AI_NUMERICSERV, EVUTIL_AI_PASSIVE, EVUTIL_AI_V4MAPPED,
+    EVUTIL_EAI_ADDRFAMILY, EVUTIL_EAI_AGAIN, EVUTIL_EAI_BADFLAGS, EVUTIL_EAI_CANCEL,
+    EVUTIL_EAI_FAIL, EVUTIL_EAI_FAMILY, EVUTIL_EAI_MEMORY, EVUTIL_EAI_NODATA, EVUTIL_EAI_NONAME,
+    EVUTIL_EAI_SERVICE, EVUTIL_EAI_SOCKTYPE, EVUTIL_EAI_SYSTEM, EV_MONOT_FALLBACK, EV_MONOT_PRECISE,
+};
 
-// ---------------------------------------------------------------------------
-// Constants of event2/util.h, with the values they resolve to on Linux/glibc.
-// ---------------------------------------------------------------------------
-
-/// `EV_MONOT_PRECISE`: ask for the most precise monotonic clock.
-pub const EV_MONOT_PRECISE: c_int = 1;
-/// `EV_MONOT_FALLBACK`: use the wall clock, made monotonic by hand.
-pub const EV_MONOT_FALLBACK: c_int = 2;
-
-/// `EVUTIL_AI_PASSIVE` (glibc `AI_PASSIVE`).
-pub const EVUTIL_AI_PASSIVE: c_int = 0x1;
-/// `EVUTIL_AI_CANONNAME` (glibc `AI_CANONNAME`).
-pub const EVUTIL_AI_CANONNAME: c_int = 0x2;
-/// `EVUTIL_AI_NUMERICHOST` (glibc `AI_NUMERICHOST`).
-pub const EVUTIL_AI_NUMERICHOST: c_int = 0x4;
-/// `EVUTIL_AI_NUMERICSERV` (glibc `AI_NUMERICSERV`).
-pub const EVUTIL_AI_NUMERICSERV: c_int = 0x400;
-/// `EVUTIL_AI_V4MAPPED` (glibc `AI_V4MAPPED`).
-pub const EVUTIL_AI_V4MAPPED: c_int = 0x8;
-/// `EVUTIL_AI_ALL` (glibc `AI_ALL`).
-pub const EVUTIL_AI_ALL: c_int = 0x10;
-/// `EVUTIL_AI_ADDRCONFIG` (glibc `AI_ADDRCONFIG`).
-pub const EVUTIL_AI_ADDRCONFIG: c_int = 0x20;
 /// libevent's private `EVUTIL_AI_LIBEVENT_ALLOCATED` (0x80000000): set on
 /// every node of an addrinfo list that libevent (evdns) built itself, so that
 /// `evutil_freeaddrinfo` frees it node by node instead of calling glibc.
 pub const EVUTIL_AI_LIBEVENT_ALLOCATED: c_int = c_int::MIN;
-
-/// `EVUTIL_EAI_ADDRFAMILY` (glibc `EAI_ADDRFAMILY`).
-pub const EVUTIL_EAI_ADDRFAMILY: c_int = -9;
-/// `EVUTIL_EAI_AGAIN` (glibc `EAI_AGAIN`).
-pub const EVUTIL_EAI_AGAIN: c_int = -3;
-/// `EVUTIL_EAI_BADFLAGS` (glibc `EAI_BADFLAGS`).
-pub const EVUTIL_EAI_BADFLAGS: c_int = -1;
-/// `EVUTIL_EAI_FAIL` (glibc `EAI_FAIL`).
-pub const EVUTIL_EAI_FAIL: c_int = -4;
-/// `EVUTIL_EAI_FAMILY` (glibc `EAI_FAMILY`).
-pub const EVUTIL_EAI_FAMILY: c_int = -6;
-/// `EVUTIL_EAI_MEMORY` (glibc `EAI_MEMORY`).
-pub const EVUTIL_EAI_MEMORY: c_int = -10;
-/// `EVUTIL_EAI_NODATA` (glibc `EAI_NODATA`).
-pub const EVUTIL_EAI_NODATA: c_int = -5;
-/// `EVUTIL_EAI_NONAME` (glibc `EAI_NONAME`).
-pub const EVUTIL_EAI_NONAME: c_int = -2;
-/// `EVUTIL_EAI_SERVICE` (glibc `EAI_SERVICE`).
-pub const EVUTIL_EAI_SERVICE: c_int = -8;
-/// `EVUTIL_EAI_SOCKTYPE` (glibc `EAI_SOCKTYPE`).
-pub const EVUTIL_EAI_SOCKTYPE: c_int = -7;
-/// `EVUTIL_EAI_SYSTEM` (glibc `EAI_SYSTEM`).
-pub const EVUTIL_EAI_SYSTEM: c_int = -11;
-/// `EVUTIL_EAI_CANCEL`: libevent's own code for a cancelled evdns request.
-pub const EVUTIL_EAI_CANCEL: c_int = -90001;
 
 // The socket address images written by evutil_parse_sockaddr_port are built
 // byte by byte; these asserts pin them to the C layout.

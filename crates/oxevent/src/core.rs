@@ -645,19 +645,21 @@ impl<H> Core<H> {
         }
     }
 
+    /// Whether a common-queue entry is still its record's timeout (removal
+    /// from those queues is lazy).
+    fn common_entry_live(&self, queue: usize, entry: &CommonEntry) -> bool {
+        self.slots[entry.slot as usize].rec.as_ref().is_some_and(|r| {
+            r.state & state::TIMEOUT != 0
+                && r.common as usize == queue + 1
+                && r.timer_seq == entry.seq
+        })
+    }
+
     pub(crate) fn next_timeout(&mut self) -> Option<Duration> {
         let mut earliest = self.heap.peek().map(|(at, _)| at);
         for qi in 0..self.common.len() {
             while let Some(front) = self.common[qi].queue.front() {
-                let valid = self.slots[front.slot as usize]
-                    .rec
-                    .as_ref()
-                    .is_some_and(|r| {
-                        r.state & state::TIMEOUT != 0
-                            && r.common as usize == qi + 1
-                            && r.timer_seq == front.seq
-                    });
-                if valid {
+                if self.common_entry_live(qi, front) {
                     earliest = Some(earliest.map_or(front.at, |e| e.min(front.at)));
                     break;
                 }
@@ -688,30 +690,14 @@ impl<H> Core<H> {
         for qi in 0..self.common.len() {
             while let Some(front) = self.common[qi].queue.front() {
                 if front.at > now {
-                    let valid = self.slots[front.slot as usize]
-                        .rec
-                        .as_ref()
-                        .is_some_and(|r| {
-                            r.state & state::TIMEOUT != 0
-                                && r.common as usize == qi + 1
-                                && r.timer_seq == front.seq
-                        });
-                    if valid {
+                    if self.common_entry_live(qi, front) {
                         break;
                     }
                     self.common[qi].queue.pop_front();
                     continue;
                 }
                 let entry = self.common[qi].queue.pop_front().expect("front exists");
-                let valid = self.slots[entry.slot as usize]
-                    .rec
-                    .as_ref()
-                    .is_some_and(|r| {
-                        r.state & state::TIMEOUT != 0
-                            && r.common as usize == qi + 1
-                            && r.timer_seq == entry.seq
-                    });
-                if valid {
+                if self.common_entry_live(qi, &entry) {
                     self.expire(entry.slot);
                 }
             }
