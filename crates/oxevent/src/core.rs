@@ -399,38 +399,32 @@ impl<H> Core<H> {
 
     #[inline]
     pub(crate) fn activate_nolock(&mut self, idx: u32, what: Ev, ncalls: u16) {
-        let Some(rec) = self
-            .slots
-            .get_mut(idx as usize)
-            .and_then(|s| s.rec.as_mut())
-        else {
+        let Core {
+            slots,
+            active,
+            seq,
+            n_active,
+            n_active_max,
+            event_count,
+            event_count_max,
+            running_priority,
+            event_continue,
+            ..
+        } = self;
+        let Some(rec) = slots.get_mut(idx as usize).and_then(|s| s.rec.as_mut()) else {
             return;
         };
-        if rec.state & state::FINALIZING != 0 {
-            return;
-        }
-        if rec.state & state::ACTIVE != 0 {
-            rec.res |= what;
-            return;
-        }
-        rec.res = what;
-        if (rec.pri as i32) < self.running_priority {
-            self.event_continue = true;
-        }
-        if rec.events.contains(Ev::SIGNAL) {
-            rec.ncalls = ncalls;
-        }
-        rec.state |= state::ACTIVE;
-        self.seq = self.seq.wrapping_add(1);
-        rec.active_seq = self.seq;
-        let pri = (rec.pri as usize).min(self.active.len() - 1);
-        if rec.state & state::INTERNAL == 0 {
-            self.event_count += 1;
-            self.event_count_max = self.event_count_max.max(self.event_count);
-        }
-        self.n_active += 1;
-        self.n_active_max = self.n_active_max.max(self.n_active);
-        self.active[pri].push_back((idx, self.seq));
+        let mut q = Queues {
+            active,
+            seq,
+            n_active,
+            n_active_max,
+            event_count,
+            event_count_max,
+            running_priority: *running_priority,
+            event_continue,
+        };
+        q.activate(rec, idx, what, ncalls);
     }
 
     pub(crate) fn queue_nonempty(&mut self, pri: usize) -> bool {
@@ -578,22 +572,43 @@ impl<H> Core<H> {
     }
 
     pub(crate) fn activate_fd(&mut self, fd: RawFd, what: Ev) {
-        let Some(entry) = self.fds.get_mut(fd as usize) else {
+        // Disjoint borrows: the fd's list is read while records and queues
+        // change, with one slot lookup per event.
+        let Core {
+            fds,
+            slots,
+            active,
+            seq,
+            n_active,
+            n_active_max,
+            event_count,
+            event_count_max,
+            running_priority,
+            event_continue,
+            ..
+        } = self;
+        let Some(entry) = fds.get(fd as usize) else {
             return;
         };
-        // Activation never changes fd lists: borrow the list out meanwhile.
-        let list = std::mem::take(&mut entry.events);
-        for &idx in &list {
-            let events = match self.slots.get(idx as usize).and_then(|s| s.rec.as_ref()) {
-                Some(r) => r.events,
-                None => continue,
+        let mut q = Queues {
+            active,
+            seq,
+            n_active,
+            n_active_max,
+            event_count,
+            event_count_max,
+            running_priority: *running_priority,
+            event_continue,
+        };
+        for &idx in &entry.events {
+            let Some(rec) = slots.get_mut(idx as usize).and_then(|s| s.rec.as_mut()) else {
+                continue;
             };
-            let m = events & what & Ev::IO;
+            let m = rec.events & what & Ev::IO;
             if !m.is_empty() {
-                self.activate_nolock(idx, m, 1);
+                q.activate(rec, idx, m, 1);
             }
         }
-        self.fds[fd as usize].events = list;
     }
 
     pub(crate) fn activate_signal(&mut self, signo: i32, count: u16) {
@@ -779,5 +794,51 @@ impl<H> Drop for Core<H> {
         if self.notify_fd >= 0 {
             sys::close(self.notify_fd);
         }
+    }
+}
+
+/// The active queues and counters, borrowed apart from the records so that
+/// a record and the queues can change together.
+struct Queues<'a> {
+    active: &'a mut Vec<VecDeque<(u32, u32)>>,
+    seq: &'a mut u32,
+    n_active: &'a mut usize,
+    n_active_max: &'a mut usize,
+    event_count: &'a mut usize,
+    event_count_max: &'a mut usize,
+    running_priority: i32,
+    event_continue: &'a mut bool,
+}
+
+impl Queues<'_> {
+    /// libevent's `event_active_nolock_`: merges results into an active
+    /// event, or queues it at its priority.
+    #[inline]
+    fn activate<H>(&mut self, rec: &mut Record<H>, idx: u32, what: Ev, ncalls: u16) {
+        if rec.state & state::FINALIZING != 0 {
+            return;
+        }
+        if rec.state & state::ACTIVE != 0 {
+            rec.res |= what;
+            return;
+        }
+        rec.res = what;
+        if (rec.pri as i32) < self.running_priority {
+            *self.event_continue = true;
+        }
+        if rec.events.contains(Ev::SIGNAL) {
+            rec.ncalls = ncalls;
+        }
+        rec.state |= state::ACTIVE;
+        *self.seq = self.seq.wrapping_add(1);
+        rec.active_seq = *self.seq;
+        let pri = (rec.pri as usize).min(self.active.len() - 1);
+        if rec.state & state::INTERNAL == 0 {
+            *self.event_count += 1;
+            *self.event_count_max = (*self.event_count_max).max(*self.event_count);
+        }
+        *self.n_active += 1;
+        *self.n_active_max = (*self.n_active_max).max(*self.n_active);
+        self.active[pri].push_back((idx, *self.seq));
     }
 }
