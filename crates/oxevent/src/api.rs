@@ -42,6 +42,19 @@ pub type Base<D = ()> = RawBase<Closure<D>>;
 type BoxedFn<D> = Box<dyn FnMut(&mut D, &Base<D>, Fired) + Send>;
 
 /// A boxed callback of the Rust face.
+///
+/// ```
+/// use oxevent::{Base, Closure, Ev, EventSpec};
+///
+/// let base = Base::<String>::new().unwrap();
+/// let greet = Closure::new(|out: &mut String, _, _| out.push_str("hi"));
+/// let timer = EventSpec { fd: -1, events: Ev::NONE, priority: None };
+/// let id = base.create(timer, greet, 0, false).unwrap();
+/// base.activate(id, Ev::TIMEOUT).unwrap();
+/// let mut out = String::new();
+/// base.dispatch(&mut out).unwrap();
+/// assert_eq!(out, "hi");
+/// ```
 pub struct Closure<D: 'static>(BoxedFn<D>);
 
 impl<D: 'static> std::fmt::Debug for Closure<D> {
@@ -61,8 +74,14 @@ impl<D: 'static> Closure<D> {
     /// Wraps a closure.
     ///
     /// ```
-    /// let c = oxevent::Closure::<()>::new(|_, _, _| {});
-    /// # let _ = c;
+    /// use oxevent::{Base, Closure, Ev};
+    ///
+    /// let base = Base::<u32>::new().unwrap();
+    /// let bump = Closure::new(|n: &mut u32, _, _| *n += 1);
+    /// base.once(-1, Ev::TIMEOUT, None, bump).unwrap(); // the C face's entry points take handlers
+    /// let mut n = 0;
+    /// base.dispatch(&mut n).unwrap();
+    /// assert_eq!(n, 1);
     /// ```
     pub fn new(f: impl FnMut(&mut D, &Base<D>, Fired) + Send + 'static) -> Closure<D> {
         Closure(Box::new(f))
@@ -104,6 +123,7 @@ impl<D: 'static> RawBase<Closure<D>> {
     /// use oxevent::Ev;
     /// let base = oxevent::Base::<()>::new().unwrap();
     /// let t = base.timer_with(Ev::PERSIST, |_, _, _| {}).unwrap();
+    /// assert_eq!(base.info(t).unwrap().events, Ev::PERSIST);
     /// # base.free(t).unwrap();
     /// ```
     pub fn timer_with(
@@ -111,7 +131,11 @@ impl<D: 'static> RawBase<Closure<D>> {
         what: Ev,
         f: impl FnMut(&mut D, &Base<D>, Fired) + Send + 'static,
     ) -> Result<EventId> {
-        let what = what & (Ev::PERSIST | Ev::FINALIZE);
+        if !what.without(Ev::PERSIST | Ev::FINALIZE).is_empty() {
+            return Err(crate::Error::BadFlags(
+                "a timer takes only PERSIST and FINALIZE (use io() or signal())",
+            ));
+        }
         self.create(spec(-1, what), Closure::new(f), 0, false)
     }
 
@@ -182,7 +206,15 @@ impl<D: 'static> RawBase<Closure<D>> {
                 "EV_SIGNAL is not compatible with EV_READ, EV_WRITE or EV_CLOSED",
             ));
         }
-        let what = (what & (Ev::PERSIST | Ev::FINALIZE)) | Ev::SIGNAL;
+        if !what
+            .without(Ev::PERSIST | Ev::FINALIZE | Ev::SIGNAL)
+            .is_empty()
+        {
+            return Err(crate::Error::BadFlags(
+                "a signal event takes only PERSIST and FINALIZE",
+            ));
+        }
+        let what = what | Ev::SIGNAL;
         self.create(spec(signo, what), Closure::new(f), 0, false)
     }
 

@@ -27,15 +27,78 @@ use crate::sys::{self, signal as sig, Backend, Features, Method};
 use crate::timer::{CommonQueue, CommonTimeout, TimerHeap, MAX_COMMON};
 
 /// Loop flags of [`RawBase::run`] (libevent's `EVLOOP_*`).
+///
+/// ```
+/// use oxevent::{Base, LoopExit, LoopFlags};
+///
+/// let base = Base::<()>::new().unwrap();
+/// // Nothing to wait for: a non-blocking turn reports an empty base…
+/// assert_eq!(base.run(LoopFlags::NONBLOCK, &mut ()).unwrap(), LoopExit::NoEvents);
+/// // …unless the loop is told to run with no events.
+/// let flags = LoopFlags::NONBLOCK | LoopFlags::NO_EXIT_ON_EMPTY;
+/// assert_eq!(flags, LoopFlags(0x06));
+/// assert_eq!(base.run(flags, &mut ()).unwrap(), LoopExit::Stopped);
+/// ```
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
 pub struct LoopFlags(pub u32);
 
 impl LoopFlags {
     /// Wait for events, run the active ones, then return (`EVLOOP_ONCE`).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use oxevent::{Base, Ev, LoopFlags};
+    ///
+    /// let base = Base::<u32>::new().unwrap();
+    /// let soon = base.timer(|n: &mut u32, _, _| *n += 1).unwrap();
+    /// let late = base.timer(|n: &mut u32, _, _| *n += 100).unwrap();
+    /// base.add(soon, Some(Duration::from_millis(1))).unwrap();
+    /// base.add(late, Some(Duration::from_secs(60))).unwrap();
+    /// let mut n = 0;
+    /// base.run(LoopFlags::ONCE, &mut n).unwrap(); // waits for `soon`, runs it, returns
+    /// assert_eq!(n, 1);
+    /// assert_eq!(base.pending(late, Ev::TIMEOUT).unwrap().what, Ev::TIMEOUT);
+    /// ```
     pub const ONCE: LoopFlags = LoopFlags(0x01);
     /// Do not wait: run what is ready now, then return (`EVLOOP_NONBLOCK`).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use oxevent::{Base, Ev, LoopExit, LoopFlags};
+    ///
+    /// let base = Base::<u32>::new().unwrap();
+    /// let ready = base.timer(|n: &mut u32, _, _| *n += 1).unwrap();
+    /// let late = base.timer(|n: &mut u32, _, _| *n += 100).unwrap();
+    /// base.activate(ready, Ev::TIMEOUT).unwrap();
+    /// base.add(late, Some(Duration::from_secs(60))).unwrap();
+    /// let mut n = 0;
+    /// assert_eq!(base.run(LoopFlags::NONBLOCK, &mut n).unwrap(), LoopExit::Stopped);
+    /// assert_eq!(n, 1); // the active event ran; the 60 s timer was not waited for
+    /// ```
     pub const NONBLOCK: LoopFlags = LoopFlags(0x02);
     /// Keep running with no events left (`EVLOOP_NO_EXIT_ON_EMPTY`).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use oxevent::{Base, LoopExit, LoopFlags};
+    ///
+    /// let base = Base::<()>::new().unwrap();
+    /// let t = base
+    ///     .timer(|_, base, _| {
+    ///         // The base's last event runs: without the flag the loop would
+    ///         // return `NoEvents` after it. Another thread stops it instead.
+    ///         let base = base.clone();
+    ///         std::thread::spawn(move || {
+    ///             std::thread::sleep(Duration::from_millis(5));
+    ///             base.loopbreak();
+    ///         });
+    ///     })
+    ///     .unwrap();
+    /// base.add(t, Some(Duration::from_millis(1))).unwrap();
+    /// let end = base.run(LoopFlags::NO_EXIT_ON_EMPTY, &mut ()).unwrap();
+    /// assert_eq!(end, LoopExit::Stopped);
+    /// assert!(base.got_break());
+    /// ```
     pub const NO_EXIT_ON_EMPTY: LoopFlags = LoopFlags(0x04);
 
     pub(crate) fn has(self, f: LoopFlags) -> bool {
@@ -51,6 +114,17 @@ impl std::ops::BitOr for LoopFlags {
 }
 
 /// How a loop ended normally.
+///
+/// ```
+/// use std::time::Duration;
+/// use oxevent::{Base, LoopExit};
+///
+/// let base = Base::<()>::new().unwrap();
+/// assert_eq!(base.dispatch(&mut ()).unwrap(), LoopExit::NoEvents);
+/// base.loopexit(Some(Duration::from_millis(1))).unwrap();
+/// assert_eq!(base.dispatch(&mut ()).unwrap(), LoopExit::Stopped);
+/// assert!(base.got_exit());
+/// ```
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum LoopExit {
     /// Stopped by a flag, `loopexit` or `loopbreak` (libevent returns 0).
@@ -60,6 +134,20 @@ pub enum LoopExit {
 }
 
 /// What [`RawBase::num_events`] counts (`EVENT_BASE_COUNT_*`).
+///
+/// ```
+/// use std::time::Duration;
+/// use oxevent::{Base, Count, Ev};
+///
+/// let base = Base::<()>::new().unwrap();
+/// let t = base.timer(|_, _, _| {}).unwrap();
+/// base.add(t, Some(Duration::from_secs(60))).unwrap();
+/// base.activate(t, Ev::TIMEOUT).unwrap(); // now on the timer and active queues
+/// assert_eq!(base.num_events(&[Count::Active]), 1);
+/// assert_eq!(base.num_events(&[Count::Added]), 2);
+/// base.add_virtual();
+/// assert_eq!(base.num_events(&[Count::Active, Count::Virtual]), 2);
+/// ```
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Count {
     /// Active events.
@@ -71,6 +159,21 @@ pub enum Count {
 }
 
 /// How [`RawBase::del_with`] treats a callback running in another thread.
+///
+/// ```
+/// use std::time::Duration;
+/// use oxevent::{Base, DelMode, Ev};
+///
+/// let base = Base::<()>::new().unwrap();
+/// let t = base.timer(|_, _, _| unreachable!()).unwrap();
+/// base.add(t, Some(Duration::from_secs(60))).unwrap();
+/// // No mode waits when the event's callback is not running in another thread.
+/// base.del_with(t, DelMode::NoBlock).unwrap();
+/// assert_eq!(base.pending(t, Ev::TIMEOUT).unwrap().what, Ev::NONE);
+/// base.add(t, Some(Duration::from_secs(60))).unwrap();
+/// base.del_with(t, DelMode::Block).unwrap();
+/// assert_eq!(base.pending(t, Ev::TIMEOUT).unwrap().what, Ev::NONE);
+/// ```
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum DelMode {
     /// Wait for it unless the event has `FINALIZE` (`event_del`).
@@ -82,6 +185,24 @@ pub enum DelMode {
 }
 
 /// The description of an event to create.
+///
+/// ```
+/// use oxevent::{Base, Closure, Error, Ev, EventSpec};
+///
+/// let base = Base::<Vec<i32>>::new().unwrap();
+/// let timer = EventSpec { fd: -1, events: Ev::NONE, priority: None };
+/// let record = Closure::new(|seen: &mut Vec<i32>, _, fired| seen.push(fired.fd));
+/// let id = base.create(timer, record, 0, false).unwrap();
+/// base.activate(id, Ev::TIMEOUT).unwrap();
+/// let mut seen = Vec::new();
+/// base.dispatch(&mut seen).unwrap();
+/// assert_eq!(seen, [-1]);
+///
+/// // libevent's rules apply: a signal cannot also wait for I/O.
+/// let bad = EventSpec { fd: libc::SIGUSR1, events: Ev::SIGNAL | Ev::READ, priority: None };
+/// let refused = base.create(bad, Closure::new(|_, _, _| {}), 0, false);
+/// assert!(matches!(refused, Err(Error::BadFlags(_))));
+/// ```
 #[derive(Copy, Clone, Debug)]
 pub struct EventSpec {
     /// Descriptor, signal number, or -1.
@@ -103,6 +224,22 @@ pub(crate) struct Shared<H> {
 /// C face uses it with function pointers. Cloning gives another handle to the
 /// same base; it is `Send + Sync`, so another thread may add, delete and
 /// activate events while the loop waits.
+///
+/// ```
+/// use std::time::Duration;
+/// use oxevent::{Base, Ev};
+///
+/// let base = Base::<Vec<Ev>>::new().unwrap();
+/// let t = base.timer(|seen: &mut Vec<Ev>, _, fired| seen.push(fired.what)).unwrap();
+/// base.add(t, Some(Duration::from_secs(60))).unwrap();
+/// let remote = base.clone(); // another handle to the same base
+/// assert!(remote.same_base(&base));
+/// let waker = std::thread::spawn(move || remote.activate(t, Ev::READ).unwrap());
+/// let mut seen = Vec::new();
+/// base.dispatch(&mut seen).unwrap(); // woken long before the 60 s timeout
+/// waker.join().unwrap();
+/// assert_eq!(seen, [Ev::READ]);
+/// ```
 pub struct RawBase<H: Handler> {
     pub(crate) shared: Arc<Shared<H>>,
 }
@@ -139,11 +276,29 @@ pub fn supported_methods() -> Vec<&'static str> {
 
 impl<H: Handler> RawBase<H> {
     /// A base with the default configuration.
+    ///
+    /// ```
+    /// let base = oxevent::Base::<()>::new().unwrap();
+    /// assert!(oxevent::supported_methods().contains(&base.method()));
+    /// ```
     pub fn new() -> Result<RawBase<H>> {
         RawBase::with_config(&Config::new())
     }
 
     /// A base built from `cfg`, choosing the backend as libevent does.
+    ///
+    /// ```
+    /// use oxevent::{Base, BaseFlags, Config, Error};
+    ///
+    /// let mut cfg = Config::new();
+    /// cfg.flag(BaseFlags::IGNORE_ENV).avoid_method("epoll");
+    /// let base = Base::<()>::with_config(&cfg).unwrap();
+    /// assert_eq!(base.method(), "poll"); // the next one in libevent's order
+    ///
+    /// let mut none = Config::new();
+    /// none.avoid_method("epoll").avoid_method("poll").avoid_method("select");
+    /// assert!(matches!(Base::<()>::with_config(&none), Err(Error::NoBackend)));
+    /// ```
     pub fn with_config(cfg: &Config) -> Result<RawBase<H>> {
         let check_env = !cfg.flags.contains(BaseFlags::IGNORE_ENV) && !sys::is_setugid();
         let changelist = cfg.flags.contains(BaseFlags::EPOLL_USE_CHANGELIST)
@@ -258,21 +413,55 @@ impl<H: Handler> RawBase<H> {
     }
 
     /// Whether two handles name the same base.
+    ///
+    /// ```
+    /// let a = oxevent::Base::<()>::new().unwrap();
+    /// let b = a.clone();
+    /// let c = oxevent::Base::<()>::new().unwrap();
+    /// assert!(a.same_base(&b));
+    /// assert!(!a.same_base(&c));
+    /// ```
     pub fn same_base(&self, other: &RawBase<H>) -> bool {
         Arc::ptr_eq(&self.shared, &other.shared)
     }
 
     /// A number identifying this base for its lifetime (its address).
+    ///
+    /// ```
+    /// let a = oxevent::Base::<()>::new().unwrap();
+    /// let b = oxevent::Base::<()>::new().unwrap();
+    /// assert_eq!(a.serial(), a.clone().serial());
+    /// assert_ne!(a.serial(), b.serial());
+    /// ```
     pub fn serial(&self) -> usize {
         Arc::as_ptr(&self.shared) as usize
     }
 
     /// The backend's name: `"epoll"`, `"poll"` or `"select"`.
+    ///
+    /// ```
+    /// use oxevent::{Base, BaseFlags, Config};
+    ///
+    /// let mut cfg = Config::new();
+    /// cfg.flag(BaseFlags::IGNORE_ENV); // EVENT_NOEPOLL and friends are not consulted
+    /// let base = Base::<()>::with_config(&cfg).unwrap();
+    /// assert_eq!(base.method(), "epoll"); // libevent's first choice on Linux
+    /// ```
     pub fn method(&self) -> &'static str {
         self.lock().backend.name()
     }
 
     /// The backend's features.
+    ///
+    /// ```
+    /// use oxevent::{Base, BaseFlags, Config, Features};
+    ///
+    /// let mut cfg = Config::new();
+    /// cfg.flag(BaseFlags::IGNORE_ENV).avoid_method("epoll");
+    /// let base = Base::<()>::with_config(&cfg).unwrap();
+    /// assert_eq!(base.method(), "poll");
+    /// assert_eq!(base.features(), Features::FDS);
+    /// ```
     pub fn features(&self) -> Features {
         self.lock().backend.features()
     }
@@ -280,6 +469,28 @@ impl<H: Handler> RawBase<H> {
     /// Creates an event (not yet pending). `key` is the C face's struct
     /// address (0 from Rust); a `transient` event is freed whenever it is
     /// neither pending nor active.
+    ///
+    /// ```
+    /// use std::io::Write;
+    /// use std::os::fd::AsRawFd;
+    /// use std::os::unix::net::UnixStream;
+    /// use oxevent::{Base, Closure, Ev, EventSpec};
+    ///
+    /// let (a, mut b) = UnixStream::pair().unwrap();
+    /// let base = Base::<Vec<Ev>>::new().unwrap();
+    /// let spec = EventSpec { fd: a.as_raw_fd(), events: Ev::READ, priority: None };
+    /// let record = Closure::new(|seen: &mut Vec<Ev>, _, fired| seen.push(fired.what));
+    /// let id = base.create(spec, record, 0, false).unwrap();
+    /// // Created, not pending: the loop has nothing to wait for yet.
+    /// assert_eq!(base.pending(id, Ev::READ).unwrap().what, Ev::NONE);
+    /// base.add(id, None).unwrap();
+    /// b.write_all(b"x").unwrap();
+    /// let mut seen = Vec::new();
+    /// base.dispatch(&mut seen).unwrap();
+    /// assert_eq!(seen, [Ev::READ]);
+    /// assert!(base.info(id).is_ok()); // not transient: it outlives its run
+    /// base.free(id).unwrap(); // before `a` closes
+    /// ```
     pub fn create(
         &self,
         spec: EventSpec,
@@ -294,6 +505,23 @@ impl<H: Handler> RawBase<H> {
 
     /// Creates a transient event and makes it pending in one step (the C
     /// face's `event_add` on a struct without a live record).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use oxevent::{Base, Closure, Ev, EventSpec, Timeout};
+    ///
+    /// let base = Base::<u32>::new().unwrap();
+    /// let key = 0x1000; // the C face passes its `struct event`'s address
+    /// let spec = EventSpec { fd: -1, events: Ev::NONE, priority: None };
+    /// let count = Closure::new(|n: &mut u32, _, _| *n += 1);
+    /// let soon = Some(Timeout::After(Duration::from_millis(1)));
+    /// let id = base.create_pending(spec, count, key, soon).unwrap();
+    /// assert!(base.is_live(id, key));
+    /// let mut n = 0;
+    /// base.dispatch(&mut n).unwrap();
+    /// assert_eq!(n, 1);
+    /// assert!(!base.is_live(id, key)); // transient: freed once idle
+    /// ```
     pub fn create_pending(
         &self,
         spec: EventSpec,
@@ -316,6 +544,26 @@ impl<H: Handler> RawBase<H> {
     /// `key`: finds its live record (`prev`, checked against `key`) or
     /// creates a transient one from `spec`/`handler`, then applies `op`, all
     /// under one lock. Returns the record's id.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use oxevent::{Base, Closure, Ev, EventSpec, KeyedOp, Timeout};
+    ///
+    /// let base = Base::<Vec<Ev>>::new().unwrap();
+    /// let key = 0x1000;
+    /// let spec = EventSpec { fd: -1, events: Ev::NONE, priority: None };
+    /// let handler = || Closure::new(|seen: &mut Vec<Ev>, _, fired| seen.push(fired.what));
+    /// // The struct's first `event_add`: a transient record is created for it.
+    /// let later = KeyedOp::Add(Some(Timeout::After(Duration::from_secs(60))));
+    /// let id = base.keyed(None, key, spec, handler(), later).unwrap();
+    /// // Later calls find that record (this handler goes unused).
+    /// let again = base.keyed(Some(id), key, spec, handler(), KeyedOp::Activate(Ev::WRITE, 1));
+    /// assert_eq!(again.unwrap(), id);
+    /// let mut seen = Vec::new();
+    /// base.dispatch(&mut seen).unwrap();
+    /// assert_eq!(seen, [Ev::WRITE]);
+    /// assert_eq!(base.find_key(key), None); // idle after its run, so freed
+    /// ```
     pub fn keyed(
         &self,
         prev: Option<EventId>,
@@ -381,6 +629,19 @@ impl<H: Handler> RawBase<H> {
 
     /// Runs the finalizers of events being finalized, then frees them; what
     /// `event_base_free` does before tearing a base down.
+    ///
+    /// ```
+    /// use oxevent::{Base, Closure};
+    ///
+    /// let base = Base::<Vec<&'static str>>::new().unwrap();
+    /// let t = base.timer(|_, _, _| {}).unwrap();
+    /// let fin = Closure::new(|log: &mut Vec<&'static str>, _, _| log.push("finalized"));
+    /// base.finalize(t, fin).unwrap();
+    /// let mut log = Vec::new();
+    /// base.run_pending_finalizers(&mut log); // no loop needed
+    /// assert_eq!(log, ["finalized"]);
+    /// assert!(base.info(t).is_err()); // freed
+    /// ```
     pub fn run_pending_finalizers(&self, data: &mut H::Data) {
         loop {
             let mut core = self.lock();
@@ -410,6 +671,21 @@ impl<H: Handler> RawBase<H> {
 
     /// `event_del` for the C face in one lock: deletes `id` only if it is live
     /// and belongs to `key`; a stale id is simply not pending.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use oxevent::{Base, Closure, DelMode, Ev, EventSpec, Timeout};
+    ///
+    /// let base = Base::<()>::new().unwrap();
+    /// let spec = EventSpec { fd: -1, events: Ev::NONE, priority: None };
+    /// let later = Some(Timeout::After(Duration::from_secs(60)));
+    /// let id = base.create_pending(spec, Closure::new(|_, _, _| {}), 0x1000, later).unwrap();
+    /// base.del_keyed(id, 0x2000, DelMode::Auto); // another struct's: ignored
+    /// assert!(base.is_live(id, 0x1000));
+    /// base.del_keyed(id, 0x1000, DelMode::Auto);
+    /// assert!(!base.is_live(id, 0x1000)); // transient and idle: freed
+    /// base.del_keyed(id, 0x1000, DelMode::Auto); // a stale id is simply not pending
+    /// ```
     pub fn del_keyed(&self, id: EventId, key: usize, mode: DelMode) {
         let mut core = self.lock();
         let id = match core.rec(id) {
@@ -430,12 +706,38 @@ impl<H: Handler> RawBase<H> {
     }
 
     /// The live record created for the struct at `key`, if any.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use oxevent::{Base, Closure, Ev, EventSpec, Timeout};
+    ///
+    /// let base = Base::<()>::new().unwrap();
+    /// let spec = EventSpec { fd: -1, events: Ev::NONE, priority: None };
+    /// let later = Some(Timeout::After(Duration::from_secs(60)));
+    /// let id = base.create_pending(spec, Closure::new(|_, _, _| {}), 0x1000, later).unwrap();
+    /// assert_eq!(base.find_key(0x1000), Some(id));
+    /// assert_eq!(base.find_key(0x2000), None);
+    /// ```
     pub fn find_key(&self, key: usize) -> Option<EventId> {
         self.lock().by_key(key)
     }
 
     /// Deletes and forgets the record of the struct at `key` (the program is
     /// re-assigning or re-using that memory). Returns whether there was one.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use oxevent::{Base, Closure, Ev, EventSpec, LoopExit, Timeout};
+    ///
+    /// let base = Base::<()>::new().unwrap();
+    /// let spec = EventSpec { fd: -1, events: Ev::NONE, priority: None };
+    /// let later = Some(Timeout::After(Duration::from_secs(60)));
+    /// let id = base.create_pending(spec, Closure::new(|_, _, _| {}), 0x1000, later).unwrap();
+    /// assert!(base.forget_key(0x1000));
+    /// assert!(!base.is_live(id, 0x1000));
+    /// assert!(!base.forget_key(0x1000)); // nothing left to forget
+    /// assert_eq!(base.dispatch(&mut ()).unwrap(), LoopExit::NoEvents);
+    /// ```
     pub fn forget_key(&self, key: usize) -> bool {
         let mut core = self.lock();
         let Some(id) = core.by_key(key) else {
@@ -451,6 +753,28 @@ impl<H: Handler> RawBase<H> {
 
     /// Lets other threads wake this base's loop (an eventfd), if it cannot yet
     /// (`evthread_make_base_notifiable`).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use oxevent::{Base, Config, Ev};
+    ///
+    /// let mut cfg = Config::new();
+    /// cfg.notifiable(false);
+    /// let base = Base::<bool>::with_config(&cfg).unwrap();
+    /// base.make_notifiable().unwrap();
+    /// base.make_notifiable().unwrap(); // already notifiable: nothing to do
+    /// let t = base.timer(|woken: &mut bool, _, _| *woken = true).unwrap();
+    /// base.add(t, Some(Duration::from_secs(60))).unwrap();
+    /// let remote = base.clone();
+    /// let waker = std::thread::spawn(move || {
+    ///     std::thread::sleep(Duration::from_millis(5));
+    ///     remote.activate(t, Ev::TIMEOUT).unwrap();
+    /// });
+    /// let mut woken = false;
+    /// base.dispatch(&mut woken).unwrap(); // the eventfd ends the 60 s wait
+    /// waker.join().unwrap();
+    /// assert!(woken);
+    /// ```
     pub fn make_notifiable(&self) -> Result<()> {
         let mut core = self.lock();
         if core.notify_fd >= 0 {
@@ -466,6 +790,18 @@ impl<H: Handler> RawBase<H> {
     }
 
     /// Whether `id` is live and was created for `key`.
+    ///
+    /// ```
+    /// use oxevent::{Base, Closure, Ev, EventSpec};
+    ///
+    /// let base = Base::<()>::new().unwrap();
+    /// let spec = EventSpec { fd: -1, events: Ev::NONE, priority: None };
+    /// let id = base.create(spec, Closure::new(|_, _, _| {}), 0x1000, false).unwrap();
+    /// assert!(base.is_live(id, 0x1000));
+    /// assert!(!base.is_live(id, 0x2000)); // created for another struct
+    /// base.free(id).unwrap();
+    /// assert!(!base.is_live(id, 0x1000));
+    /// ```
     pub fn is_live(&self, id: EventId, key: usize) -> bool {
         let core = self.lock();
         core.rec(id).is_ok_and(|r| r.key == key)
@@ -473,18 +809,61 @@ impl<H: Handler> RawBase<H> {
 
     /// Makes `id` pending, with an optional timeout from now. A pending event
     /// gets its timeout rescheduled; `None` leaves an existing timeout alone.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use oxevent::{Base, Ev};
+    ///
+    /// let base = Base::<u32>::new().unwrap();
+    /// let t = base.timer(|n: &mut u32, _, _| *n += 1).unwrap();
+    /// base.add(t, Some(Duration::from_secs(60))).unwrap();
+    /// base.add(t, Some(Duration::from_millis(1))).unwrap(); // rescheduled, not doubled
+    /// base.add(t, None).unwrap(); // keeps the 1 ms timeout
+    /// let left = base.pending(t, Ev::TIMEOUT).unwrap().remaining.unwrap();
+    /// assert!(left <= Duration::from_millis(1));
+    /// let mut n = 0;
+    /// base.dispatch(&mut n).unwrap();
+    /// assert_eq!(n, 1);
+    /// ```
     pub fn add(&self, id: EventId, timeout: Option<Duration>) -> Result<()> {
         let when = timeout.map(|d| When::After(duration_ns(d)));
         self.add_when(id, when)
     }
 
     /// Makes `id` pending with a common timeout.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let base = oxevent::Base::<u32>::new().unwrap();
+    /// let two_ms = base.init_common_timeout(Duration::from_millis(2)).unwrap();
+    /// for _ in 0..3 {
+    ///     let t = base.timer(|n: &mut u32, _, _| *n += 1).unwrap();
+    ///     base.add_common(t, two_ms).unwrap(); // one O(1) queue for all three
+    /// }
+    /// let mut n = 0;
+    /// base.dispatch(&mut n).unwrap();
+    /// assert_eq!(n, 3);
+    /// ```
     pub fn add_common(&self, id: EventId, timeout: CommonTimeout) -> Result<()> {
         self.add_when(id, Some(When::Common(timeout.index)))
     }
 
-    /// Like [`RawBase::add`] with the timeout given as a [`When`]-style
-    /// absolute monotonic deadline in nanoseconds (see [`RawBase::now_ns`]).
+    /// Like [`RawBase::add`] with the timeout given as an absolute
+    /// monotonic deadline in nanoseconds (see [`RawBase::now_ns`]).
+    ///
+    /// ```
+    /// use oxevent::{Base, Ev};
+    ///
+    /// let base = Base::<bool>::new().unwrap();
+    /// let t = base.timer(|fired: &mut bool, _, _| *fired = true).unwrap();
+    /// let deadline = base.now_ns() + 2_000_000; // 2 ms from now
+    /// base.add_at(t, deadline).unwrap();
+    /// assert_eq!(base.pending(t, Ev::TIMEOUT).unwrap().deadline_ns, Some(deadline));
+    /// let mut fired = false;
+    /// base.dispatch(&mut fired).unwrap();
+    /// assert!(fired);
+    /// ```
     pub fn add_at(&self, id: EventId, deadline_ns: u64) -> Result<()> {
         self.add_when(id, Some(When::At(deadline_ns)))
     }
@@ -500,6 +879,27 @@ impl<H: Handler> RawBase<H> {
 
     /// Internal form of [`RawBase::add`] for the C face, which decodes its
     /// `timeval` into a relative, absolute or common timeout.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use oxevent::{Base, Timeout};
+    ///
+    /// let base = Base::<u32>::new().unwrap();
+    /// let queue = base.init_common_timeout(Duration::from_millis(1)).unwrap();
+    /// let at = base.now_ns() + 1_000_000;
+    /// let ways = [
+    ///     Timeout::After(Duration::from_millis(1)),
+    ///     Timeout::At(at),
+    ///     Timeout::Common(queue),
+    /// ];
+    /// for timeout in ways {
+    ///     let t = base.timer(|n: &mut u32, _, _| *n += 1).unwrap();
+    ///     base.add_with(t, Some(timeout)).unwrap();
+    /// }
+    /// let mut n = 0;
+    /// base.dispatch(&mut n).unwrap();
+    /// assert_eq!(n, 3);
+    /// ```
     pub fn add_with(&self, id: EventId, timeout: Option<Timeout>) -> Result<()> {
         self.add_when(id, timeout.map(Timeout::into_when))
     }
@@ -507,11 +907,57 @@ impl<H: Handler> RawBase<H> {
     /// Makes `id` non-pending and non-active (`event_del`); deleting a
     /// non-pending event does nothing. From another thread, waits for the
     /// event's running callback unless it has `FINALIZE`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use oxevent::{Base, Ev, LoopExit};
+    ///
+    /// let base = Base::<u32>::new().unwrap();
+    /// let t = base.timer(|n: &mut u32, _, _| *n += 1).unwrap();
+    /// base.add(t, Some(Duration::from_millis(1))).unwrap();
+    /// base.del(t).unwrap();
+    /// base.del(t).unwrap(); // not pending: nothing to do
+    /// assert_eq!(base.pending(t, Ev::TIMEOUT).unwrap().what, Ev::NONE);
+    /// let mut n = 0;
+    /// assert_eq!(base.dispatch(&mut n).unwrap(), LoopExit::NoEvents);
+    /// assert_eq!(n, 0);
+    /// base.add(t, Some(Duration::from_millis(1))).unwrap(); // still usable
+    /// base.dispatch(&mut n).unwrap();
+    /// assert_eq!(n, 1);
+    /// ```
     pub fn del(&self, id: EventId) -> Result<()> {
         self.del_with(id, DelMode::Auto)
     }
 
     /// [`RawBase::del`] with an explicit waiting mode.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicBool, Ordering};
+    /// use std::sync::{mpsc, Arc};
+    /// use std::time::Duration;
+    /// use oxevent::{Base, DelMode, Ev};
+    ///
+    /// let base = Base::<()>::new().unwrap();
+    /// let done = Arc::new(AtomicBool::new(false));
+    /// let flag = done.clone();
+    /// let (started_tx, started) = mpsc::channel();
+    /// let t = base
+    ///     .timer(move |_, _, _| {
+    ///         started_tx.send(()).unwrap();
+    ///         std::thread::sleep(Duration::from_millis(10));
+    ///         flag.store(true, Ordering::SeqCst);
+    ///     })
+    ///     .unwrap();
+    /// base.activate(t, Ev::TIMEOUT).unwrap();
+    /// let remote = base.clone();
+    /// let deleter = std::thread::spawn(move || {
+    ///     started.recv().unwrap(); // the callback runs now, in the loop's thread
+    ///     remote.del_with(t, DelMode::Block).unwrap();
+    ///     assert!(done.load(Ordering::SeqCst)); // `Block` waited for it to return
+    /// });
+    /// base.dispatch(&mut ()).unwrap();
+    /// deleter.join().unwrap();
+    /// ```
     pub fn del_with(&self, id: EventId, mode: DelMode) -> Result<()> {
         crate::log::debug_log!("event_del: event {id:?}");
         let mut core = self.lock();
@@ -552,6 +998,21 @@ impl<H: Handler> RawBase<H> {
     }
 
     /// Removes only the timeout of a pending event (`event_remove_timer`).
+    ///
+    /// ```
+    /// use std::os::unix::net::UnixStream;
+    /// use std::time::Duration;
+    /// use oxevent::{Base, Ev};
+    ///
+    /// let (a, _b) = UnixStream::pair().unwrap();
+    /// let base = Base::<()>::new().unwrap();
+    /// let id = base.io(a, Ev::READ, |_, _, _, _| {}).unwrap();
+    /// base.add(id, Some(Duration::from_secs(60))).unwrap();
+    /// base.remove_timer(id).unwrap();
+    /// let p = base.pending(id, Ev::READ | Ev::TIMEOUT).unwrap();
+    /// assert_eq!(p.what, Ev::READ); // still waiting for input, with no timeout
+    /// assert_eq!(p.remaining, None);
+    /// ```
     pub fn remove_timer(&self, id: EventId) -> Result<()> {
         let mut core = self.lock();
         let rec = core.rec(id)?;
@@ -564,6 +1025,22 @@ impl<H: Handler> RawBase<H> {
 
     /// Frees an event: deletes it and drops its handler. The handler of a
     /// callback that is running now is dropped when the callback returns.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::time::Duration;
+    /// use oxevent::{Base, Error, LoopExit};
+    ///
+    /// let base = Base::<()>::new().unwrap();
+    /// let token = Arc::new(());
+    /// let held = token.clone();
+    /// let t = base.timer(move |_, _, _| drop(held.clone())).unwrap();
+    /// base.add(t, Some(Duration::from_secs(60))).unwrap();
+    /// base.free(t).unwrap();
+    /// assert_eq!(Arc::strong_count(&token), 1); // the handler was dropped
+    /// assert!(matches!(base.info(t), Err(Error::NoSuchEvent)));
+    /// assert_eq!(base.dispatch(&mut ()).unwrap(), LoopExit::NoEvents);
+    /// ```
     pub fn free(&self, id: EventId) -> Result<()> {
         let mut core = self.lock();
         core.rec(id)?;
@@ -577,11 +1054,39 @@ impl<H: Handler> RawBase<H> {
     }
 
     /// Makes `id` active with `what` as if it had fired (`event_active`).
+    ///
+    /// ```
+    /// use oxevent::{Base, Ev};
+    ///
+    /// let base = Base::<Vec<Ev>>::new().unwrap();
+    /// let t = base.timer(|seen: &mut Vec<Ev>, _, fired| seen.push(fired.what)).unwrap();
+    /// base.activate(t, Ev::READ).unwrap(); // never added: it runs anyway
+    /// base.activate(t, Ev::WRITE).unwrap(); // already active: results merge
+    /// let mut seen = Vec::new();
+    /// base.dispatch(&mut seen).unwrap();
+    /// assert_eq!(seen, [Ev::READ | Ev::WRITE]);
+    /// ```
     pub fn activate(&self, id: EventId, what: Ev) -> Result<()> {
         self.activate_n(id, what, 1)
     }
 
     /// [`RawBase::activate`] with a signal-delivery count.
+    ///
+    /// ```
+    /// use oxevent::{Base, Ev};
+    ///
+    /// let base = Base::<u32>::new().unwrap();
+    /// let s = base
+    ///     .signal(libc::SIGUSR1, Ev::NONE, |n: &mut u32, _, fired| {
+    ///         assert_eq!(fired.what, Ev::SIGNAL);
+    ///         *n += 1;
+    ///     })
+    ///     .unwrap();
+    /// base.activate_n(s, Ev::SIGNAL, 3).unwrap(); // as if SIGUSR1 arrived 3 times
+    /// let mut n = 0;
+    /// base.dispatch(&mut n).unwrap();
+    /// assert_eq!(n, 3);
+    /// ```
     pub fn activate_n(&self, id: EventId, what: Ev, ncalls: u16) -> Result<()> {
         let mut core = self.lock();
         core.rec(id)?;
@@ -592,6 +1097,21 @@ impl<H: Handler> RawBase<H> {
 
     /// Which of `mask`'s flags are pending or active for `id`, and the time
     /// left on its timeout.
+    ///
+    /// ```
+    /// use std::os::unix::net::UnixStream;
+    /// use std::time::Duration;
+    /// use oxevent::{Base, Ev};
+    ///
+    /// let (a, _b) = UnixStream::pair().unwrap();
+    /// let base = Base::<()>::new().unwrap();
+    /// let id = base.io(a, Ev::READ, |_, _, _, _| {}).unwrap();
+    /// base.add(id, Some(Duration::from_secs(60))).unwrap();
+    /// let p = base.pending(id, Ev::READ | Ev::WRITE | Ev::TIMEOUT).unwrap();
+    /// assert_eq!(p.what, Ev::READ | Ev::TIMEOUT);
+    /// assert!(p.remaining.unwrap() > Duration::from_secs(59));
+    /// assert_eq!(base.pending(id, Ev::WRITE).unwrap().what, Ev::NONE); // masked out
+    /// ```
     pub fn pending(&self, id: EventId, mask: Ev) -> Result<Pending> {
         let mut core = self.lock();
         let now = core.now();
@@ -616,6 +1136,20 @@ impl<H: Handler> RawBase<H> {
     }
 
     /// The record's current description.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use oxevent::{Base, Ev};
+    ///
+    /// let base = Base::<()>::new().unwrap();
+    /// let t = base.timer_with(Ev::PERSIST, |_, _, _| {}).unwrap();
+    /// base.add(t, Some(Duration::from_secs(60))).unwrap();
+    /// let info = base.info(t).unwrap();
+    /// assert_eq!((info.id, info.fd, info.key), (t, -1, 0));
+    /// assert_eq!(info.events, Ev::PERSIST);
+    /// assert!(!info.inserted && info.active.is_none());
+    /// assert!(info.timeout.unwrap() <= Duration::from_secs(60));
+    /// ```
     pub fn info(&self, id: EventId) -> Result<EventInfo> {
         let mut core = self.lock();
         let now = core.now();
@@ -625,6 +1159,19 @@ impl<H: Handler> RawBase<H> {
 
     /// Sets an event's priority (`event_priority_set`): refused while active
     /// or out of range.
+    ///
+    /// ```
+    /// use oxevent::{Base, Error, Ev};
+    ///
+    /// let base = Base::<()>::new().unwrap();
+    /// let t = base.timer(|_, _, _| {}).unwrap();
+    /// assert!(matches!(base.set_priority(t, 1), Err(Error::BadPriority(1)))); // only 0 yet
+    /// base.priority_init(3).unwrap();
+    /// base.set_priority(t, 2).unwrap();
+    /// assert_eq!(base.info(t).unwrap().priority, 2);
+    /// base.activate(t, Ev::TIMEOUT).unwrap();
+    /// assert!(matches!(base.set_priority(t, 0), Err(Error::EventActive)));
+    /// ```
     pub fn set_priority(&self, id: EventId, priority: i32) -> Result<()> {
         let mut core = self.lock();
         let n = core.active.len() as i32;
@@ -641,6 +1188,25 @@ impl<H: Handler> RawBase<H> {
 
     /// Sets how many priorities the base has (`event_base_priority_init`):
     /// `1..=255`, refused while events are active.
+    ///
+    /// ```
+    /// use oxevent::{Base, Ev};
+    ///
+    /// type Log = Vec<&'static str>;
+    /// let base = Base::<Log>::new().unwrap();
+    /// base.priority_init(2).unwrap();
+    /// // New events get the middle priority (2 / 2 = 1); lower numbers run first.
+    /// let low = base.timer(|log: &mut Log, _, _| log.push("low")).unwrap();
+    /// let high = base.timer(|log: &mut Log, _, _| log.push("high")).unwrap();
+    /// base.set_priority(high, 0).unwrap();
+    /// base.activate(low, Ev::TIMEOUT).unwrap();
+    /// base.activate(high, Ev::TIMEOUT).unwrap();
+    /// assert!(base.priority_init(4).is_err()); // refused while events are active
+    /// let mut log = Log::new();
+    /// base.dispatch(&mut log).unwrap();
+    /// assert_eq!(log, ["high", "low"]);
+    /// assert!(base.priority_init(0).is_err());
+    /// ```
     pub fn priority_init(&self, n: i32) -> Result<()> {
         let mut core = self.lock();
         if core.n_active > 0 || !(1..256).contains(&n) {
@@ -651,12 +1217,35 @@ impl<H: Handler> RawBase<H> {
     }
 
     /// The number of priorities.
+    ///
+    /// ```
+    /// let base = oxevent::Base::<()>::new().unwrap();
+    /// assert_eq!(base.npriorities(), 1);
+    /// base.priority_init(8).unwrap();
+    /// assert_eq!(base.npriorities(), 8);
+    /// ```
     pub fn npriorities(&self) -> i32 {
         self.lock().active.len() as i32
     }
 
     /// Deletes a pending event and arranges for `finalizer` to run once in
     /// the loop, after which the event is freed (`event_finalize`).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use oxevent::{Base, Closure, Error, Ev};
+    ///
+    /// let base = Base::<Vec<Ev>>::new().unwrap();
+    /// let t = base.timer(|_, _, _| unreachable!()).unwrap();
+    /// base.add(t, Some(Duration::from_secs(60))).unwrap();
+    /// let fin = Closure::new(|seen: &mut Vec<Ev>, _, fired| seen.push(fired.what));
+    /// base.finalize(t, fin).unwrap();
+    /// assert!(matches!(base.add(t, None), Err(Error::Finalizing)));
+    /// let mut seen = Vec::new();
+    /// base.dispatch(&mut seen).unwrap();
+    /// assert_eq!(seen, [Ev::FINALIZE]);
+    /// assert!(base.info(t).is_err()); // freed after its finalizer
+    /// ```
     pub fn finalize(&self, id: EventId, finalizer: H) -> Result<()> {
         let mut core = self.lock();
         core.rec(id)?;
@@ -678,6 +1267,26 @@ impl<H: Handler> RawBase<H> {
     /// Runs `handler` once when `fd` is ready for `events` or the timeout
     /// elapses (`event_base_once`); with no I/O flags it is a timer, and a
     /// timer with no timeout runs at the next loop turn.
+    ///
+    /// ```
+    /// use std::io::Write;
+    /// use std::os::fd::AsRawFd;
+    /// use std::os::unix::net::UnixStream;
+    /// use std::time::Duration;
+    /// use oxevent::{Base, Closure, Ev, Timeout};
+    ///
+    /// let (a, mut b) = UnixStream::pair().unwrap();
+    /// let base = Base::<Vec<Ev>>::new().unwrap();
+    /// let record = || Closure::new(|seen: &mut Vec<Ev>, _, fired| seen.push(fired.what));
+    /// let a_minute = Some(Timeout::After(Duration::from_secs(60)));
+    /// base.once(a.as_raw_fd(), Ev::READ, a_minute, record()).unwrap();
+    /// base.once(-1, Ev::TIMEOUT, None, record()).unwrap(); // runs at the next turn
+    /// b.write_all(b"x").unwrap();
+    /// let mut seen = Vec::new();
+    /// base.dispatch(&mut seen).unwrap(); // both ran once, then were freed
+    /// assert_eq!(seen, [Ev::TIMEOUT, Ev::READ]);
+    /// assert!(base.once(-1, Ev::TIMEOUT | Ev::PERSIST, None, record()).is_err());
+    /// ```
     pub fn once(
         &self,
         fd: RawFd,
@@ -731,6 +1340,16 @@ impl<H: Handler> RawBase<H> {
 
     /// Registers `duration` as a common timeout (`event_base_init_common_timeout`);
     /// the same duration gives the same queue.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let base = oxevent::Base::<()>::new().unwrap();
+    /// let ten = base.init_common_timeout(Duration::from_millis(10)).unwrap();
+    /// let twenty = base.init_common_timeout(Duration::from_millis(20)).unwrap();
+    /// assert_ne!(ten.index(), twenty.index());
+    /// assert_eq!(base.init_common_timeout(Duration::from_millis(10)).unwrap(), ten);
+    /// ```
     pub fn init_common_timeout(&self, duration: Duration) -> Result<CommonTimeout> {
         let nanos = duration_ns(duration);
         let mut core = self.lock();
@@ -754,6 +1373,15 @@ impl<H: Handler> RawBase<H> {
     }
 
     /// The common timeout with this queue index, if registered.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let base = oxevent::Base::<()>::new().unwrap();
+    /// let q = base.init_common_timeout(Duration::from_millis(5)).unwrap();
+    /// assert_eq!(base.common_timeout(q.index()), Some(q));
+    /// assert_eq!(base.common_timeout(q.index() + 1), None);
+    /// ```
     pub fn common_timeout(&self, index: u16) -> Option<CommonTimeout> {
         let core = self.lock();
         core.common.get(index as usize).map(|q| CommonTimeout {
@@ -763,12 +1391,50 @@ impl<H: Handler> RawBase<H> {
     }
 
     /// Runs the loop until no events are left or it is stopped (`event_base_dispatch`).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use oxevent::{Base, LoopExit};
+    ///
+    /// let base = Base::<Vec<u64>>::new().unwrap();
+    /// for ms in [2, 1] {
+    ///     let t = base.timer(move |done: &mut Vec<u64>, _, _| done.push(ms)).unwrap();
+    ///     base.add(t, Some(Duration::from_millis(ms))).unwrap();
+    /// }
+    /// let mut done = Vec::new();
+    /// assert_eq!(base.dispatch(&mut done).unwrap(), LoopExit::NoEvents);
+    /// done.sort();
+    /// assert_eq!(done, [1, 2]);
+    /// ```
     pub fn dispatch(&self, data: &mut H::Data) -> Result<LoopExit> {
         self.run(LoopFlags::default(), data)
     }
 
     /// Asks the loop to stop after `delay` (now with `None`), once the
     /// callbacks of that turn ran (`event_base_loopexit`).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use oxevent::{Base, Ev, LoopExit};
+    ///
+    /// type Log = Vec<&'static str>;
+    /// let base = Base::<Log>::new().unwrap();
+    /// let a = base
+    ///     .timer(|log: &mut Log, base, _| {
+    ///         log.push("a");
+    ///         base.loopexit(None).unwrap();
+    ///     })
+    ///     .unwrap();
+    /// let b = base.timer(|log: &mut Log, _, _| log.push("b")).unwrap();
+    /// let later = base.timer(|log: &mut Log, _, _| log.push("later")).unwrap();
+    /// base.add(later, Some(Duration::from_secs(60))).unwrap();
+    /// base.activate(a, Ev::TIMEOUT).unwrap();
+    /// base.activate(b, Ev::TIMEOUT).unwrap();
+    /// let mut log = Log::new();
+    /// assert_eq!(base.dispatch(&mut log).unwrap(), LoopExit::Stopped);
+    /// assert_eq!(log, ["a", "b"]); // `b` still ran in that turn
+    /// assert!(base.got_exit());
+    /// ```
     pub fn loopexit(&self, delay: Option<Duration>) -> Result<()> {
         let mut core = self.lock();
         let spec = EventSpec {
@@ -787,6 +1453,27 @@ impl<H: Handler> RawBase<H> {
     }
 
     /// Stops the loop after the running callback (`event_base_loopbreak`).
+    ///
+    /// ```
+    /// use oxevent::{Base, Ev, LoopExit};
+    ///
+    /// type Log = Vec<&'static str>;
+    /// let base = Base::<Log>::new().unwrap();
+    /// let a = base
+    ///     .timer(|log: &mut Log, base, _| {
+    ///         log.push("a");
+    ///         base.loopbreak();
+    ///     })
+    ///     .unwrap();
+    /// let b = base.timer(|log: &mut Log, _, _| log.push("b")).unwrap();
+    /// base.activate(a, Ev::TIMEOUT).unwrap();
+    /// base.activate(b, Ev::TIMEOUT).unwrap();
+    /// let mut log = Log::new();
+    /// assert_eq!(base.dispatch(&mut log).unwrap(), LoopExit::Stopped);
+    /// assert_eq!(log, ["a"]);
+    /// assert!(base.got_break());
+    /// assert_eq!(base.info(b).unwrap().active, Some(Ev::TIMEOUT)); // left for next time
+    /// ```
     pub fn loopbreak(&self) {
         let mut core = self.lock();
         core.event_break = true;
@@ -795,6 +1482,38 @@ impl<H: Handler> RawBase<H> {
 
     /// Makes the loop re-check for higher-priority events after the running
     /// callback (`event_base_loopcontinue`).
+    ///
+    /// ```
+    /// use std::io::{Read, Write};
+    /// use std::os::unix::net::UnixStream;
+    /// use oxevent::{Base, Ev};
+    ///
+    /// type Log = Vec<&'static str>;
+    /// let base = Base::<Log>::new().unwrap();
+    /// base.priority_init(2).unwrap();
+    /// let (r, mut w) = UnixStream::pair().unwrap();
+    /// let reader = base
+    ///     .io(r, Ev::READ, |log: &mut Log, _, sock, _| {
+    ///         sock.read_exact(&mut [0u8; 1]).unwrap();
+    ///         log.push("reader");
+    ///     })
+    ///     .unwrap();
+    /// base.set_priority(reader, 0).unwrap();
+    /// base.add(reader, None).unwrap();
+    /// let a = base
+    ///     .timer(move |log: &mut Log, base, _| {
+    ///         log.push("a");
+    ///         w.write_all(b"x").unwrap(); // the reader becomes ready…
+    ///         base.loopcontinue(); // …and the loop polls before running `b`
+    ///     })
+    ///     .unwrap();
+    /// let b = base.timer(|log: &mut Log, _, _| log.push("b")).unwrap();
+    /// base.activate(a, Ev::TIMEOUT).unwrap();
+    /// base.activate(b, Ev::TIMEOUT).unwrap();
+    /// let mut log = Log::new();
+    /// base.dispatch(&mut log).unwrap();
+    /// assert_eq!(log, ["a", "reader", "b"]); // without loopcontinue: a, b, reader
+    /// ```
     pub fn loopcontinue(&self) {
         let mut core = self.lock();
         core.event_continue = true;
@@ -802,16 +1521,52 @@ impl<H: Handler> RawBase<H> {
     }
 
     /// Whether the last loop ended through `loopexit`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let base = oxevent::Base::<()>::new().unwrap();
+    /// base.loopexit(Some(Duration::from_millis(1))).unwrap();
+    /// base.dispatch(&mut ()).unwrap();
+    /// assert!(base.got_exit() && !base.got_break());
+    /// base.dispatch(&mut ()).unwrap(); // the next loop starts afresh
+    /// assert!(!base.got_exit());
+    /// ```
     pub fn got_exit(&self) -> bool {
         self.lock().event_gotterm
     }
 
     /// Whether the last loop ended through `loopbreak`.
+    ///
+    /// ```
+    /// use oxevent::{Base, Ev};
+    ///
+    /// let base = Base::<()>::new().unwrap();
+    /// let t = base.timer(|_, base, _| base.loopbreak()).unwrap();
+    /// base.activate(t, Ev::TIMEOUT).unwrap();
+    /// base.dispatch(&mut ()).unwrap();
+    /// assert!(base.got_break() && !base.got_exit());
+    /// base.dispatch(&mut ()).unwrap(); // the next loop starts afresh
+    /// assert!(!base.got_break());
+    /// ```
     pub fn got_break(&self) -> bool {
         self.lock().event_break
     }
 
     /// The event whose callback runs now, if called from the loop's thread.
+    ///
+    /// ```
+    /// use oxevent::{Base, Ev, EventId};
+    ///
+    /// type Seen = Option<(EventId, usize)>;
+    /// let base = Base::<Seen>::new().unwrap();
+    /// let t = base.timer(|seen: &mut Seen, base, _| *seen = base.running_event()).unwrap();
+    /// base.activate(t, Ev::TIMEOUT).unwrap();
+    /// let mut seen = None;
+    /// base.dispatch(&mut seen).unwrap();
+    /// assert_eq!(seen, Some((t, 0))); // key 0: a Rust event, no C struct
+    /// assert_eq!(base.running_event(), None); // no callback runs now
+    /// ```
     pub fn running_event(&self) -> Option<(EventId, usize)> {
         let core = self.lock();
         if core.running_loop && core.loop_thread == sys::thread_token() {
@@ -822,6 +1577,21 @@ impl<H: Handler> RawBase<H> {
     }
 
     /// How many events of a kind the base holds now.
+    ///
+    /// ```
+    /// use std::os::unix::net::UnixStream;
+    /// use std::time::Duration;
+    /// use oxevent::{Base, Count, Ev};
+    ///
+    /// let (a, _b) = UnixStream::pair().unwrap();
+    /// let base = Base::<()>::new().unwrap();
+    /// let id = base.io(a, Ev::READ, |_, _, _, _| {}).unwrap();
+    /// assert_eq!(base.num_events(&[Count::Added]), 0); // created, not added
+    /// base.add(id, Some(Duration::from_secs(60))).unwrap();
+    /// assert_eq!(base.num_events(&[Count::Added]), 2); // waits for I/O and a timeout
+    /// base.del(id).unwrap();
+    /// assert_eq!(base.num_events(&[Count::Added, Count::Active, Count::Virtual]), 0);
+    /// ```
     pub fn num_events(&self, kinds: &[Count]) -> usize {
         let core = self.lock();
         kinds
@@ -835,6 +1605,23 @@ impl<H: Handler> RawBase<H> {
     }
 
     /// The most events of a kind held at once; `clear` resets the maxima.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use oxevent::{Base, Count};
+    ///
+    /// let base = Base::<()>::new().unwrap();
+    /// let ts: Vec<_> = (0..3).map(|_| base.timer(|_, _, _| {}).unwrap()).collect();
+    /// for &t in &ts {
+    ///     base.add(t, Some(Duration::from_secs(60))).unwrap();
+    /// }
+    /// for &t in &ts[1..] {
+    ///     base.del(t).unwrap();
+    /// }
+    /// assert_eq!(base.num_events(&[Count::Added]), 1);
+    /// assert_eq!(base.max_events(&[Count::Added], true), 3); // read, then reset
+    /// assert_eq!(base.max_events(&[Count::Added], false), 0);
+    /// ```
     pub fn max_events(&self, kinds: &[Count], clear: bool) -> usize {
         let mut core = self.lock();
         let mut sum = 0;
@@ -858,6 +1645,18 @@ impl<H: Handler> RawBase<H> {
     }
 
     /// Holds the loop open as if an event were pending (internal users).
+    ///
+    /// ```
+    /// use oxevent::{Base, Count, LoopExit, LoopFlags};
+    ///
+    /// let base = Base::<()>::new().unwrap();
+    /// base.add_virtual();
+    /// assert_eq!(base.num_events(&[Count::Virtual]), 1);
+    /// // The base no longer counts as empty.
+    /// assert_eq!(base.run(LoopFlags::NONBLOCK, &mut ()).unwrap(), LoopExit::Stopped);
+    /// base.del_virtual();
+    /// assert_eq!(base.run(LoopFlags::NONBLOCK, &mut ()).unwrap(), LoopExit::NoEvents);
+    /// ```
     pub fn add_virtual(&self) {
         let mut core = self.lock();
         core.virtual_count += 1;
@@ -865,6 +1664,20 @@ impl<H: Handler> RawBase<H> {
     }
 
     /// Releases one [`RawBase::add_virtual`].
+    ///
+    /// ```
+    /// use oxevent::{Base, Count};
+    ///
+    /// let base = Base::<()>::new().unwrap();
+    /// base.add_virtual();
+    /// base.add_virtual();
+    /// base.del_virtual();
+    /// assert_eq!(base.num_events(&[Count::Virtual]), 1);
+    /// base.del_virtual();
+    /// base.del_virtual(); // one too many: ignored
+    /// assert_eq!(base.num_events(&[Count::Virtual]), 0);
+    /// assert_eq!(base.max_events(&[Count::Virtual], false), 2);
+    /// ```
     pub fn del_virtual(&self) {
         let mut core = self.lock();
         core.virtual_count = core.virtual_count.saturating_sub(1);
@@ -872,12 +1685,31 @@ impl<H: Handler> RawBase<H> {
     }
 
     /// The monotonic time in nanoseconds, cached per loop turn.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let base = oxevent::Base::<()>::new().unwrap();
+    /// let before = base.now_ns();
+    /// std::thread::sleep(Duration::from_millis(5));
+    /// assert!(base.now_ns() > before); // outside the loop: read afresh each time
+    /// ```
     pub fn now_ns(&self) -> u64 {
         self.lock().now()
     }
 
     /// Wall-clock time since the Unix epoch, from the loop's cached time
     /// when one is set (`event_base_gettimeofday_cached`).
+    ///
+    /// ```
+    /// use std::time::{Duration, SystemTime, UNIX_EPOCH};
+    ///
+    /// let base = oxevent::Base::<()>::new().unwrap();
+    /// let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
+    /// let ours = base.gettimeofday_cached();
+    /// let skew = if ours > now { ours - now } else { now - ours };
+    /// assert!(skew < Duration::from_secs(1));
+    /// ```
     pub fn gettimeofday_cached(&self) -> Duration {
         let mut core = self.lock();
         if core.time_cache == 0 {
@@ -889,6 +1721,20 @@ impl<H: Handler> RawBase<H> {
     }
 
     /// Converts a monotonic deadline into wall-clock time since the epoch.
+    ///
+    /// ```
+    /// use std::time::{Duration, SystemTime, UNIX_EPOCH};
+    /// use oxevent::{Base, Ev};
+    ///
+    /// let base = Base::<()>::new().unwrap();
+    /// let t = base.timer(|_, _, _| {}).unwrap();
+    /// base.add(t, Some(Duration::from_secs(60))).unwrap();
+    /// let deadline = base.pending(t, Ev::TIMEOUT).unwrap().deadline_ns.unwrap();
+    /// let wall = base.monotonic_to_wall(deadline);
+    /// let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
+    /// let ahead = wall.saturating_sub(now);
+    /// assert!(ahead > Duration::from_secs(59) && ahead < Duration::from_secs(61));
+    /// ```
     pub fn monotonic_to_wall(&self, mono_ns: u64) -> Duration {
         let mut core = self.lock();
         let ns = mono_ns as i128 + core.wall_offset_now();
@@ -896,6 +1742,27 @@ impl<H: Handler> RawBase<H> {
     }
 
     /// Refreshes the cached time if the loop is running (`event_base_update_cache_time`).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use oxevent::{Base, Ev};
+    ///
+    /// let base = Base::<[u64; 3]>::new().unwrap();
+    /// let t = base
+    ///     .timer(|t: &mut [u64; 3], base, _| {
+    ///         t[0] = base.now_ns();
+    ///         std::thread::sleep(Duration::from_millis(5));
+    ///         t[1] = base.now_ns(); // still this turn's cached time
+    ///         base.update_cache_time();
+    ///         t[2] = base.now_ns(); // refreshed
+    ///     })
+    ///     .unwrap();
+    /// base.activate(t, Ev::TIMEOUT).unwrap();
+    /// let mut times = [0; 3];
+    /// base.dispatch(&mut times).unwrap();
+    /// assert_eq!(times[0], times[1]);
+    /// assert!(times[2] > times[1]);
+    /// ```
     pub fn update_cache_time(&self) {
         let mut core = self.lock();
         if core.running_loop {
@@ -904,7 +1771,25 @@ impl<H: Handler> RawBase<H> {
     }
 
     /// A snapshot of every event, in libevent's order: inserted, then timers
-    /// only, then active only. `internal` events are included when asked.
+    /// only, then active only (the engine's own internal events are flagged in
+    /// [`EventInfo::internal`]).
+    ///
+    /// ```
+    /// use std::os::unix::net::UnixStream;
+    /// use std::time::Duration;
+    /// use oxevent::{Base, Ev};
+    ///
+    /// let (a, _b) = UnixStream::pair().unwrap();
+    /// let base = Base::<()>::new().unwrap();
+    /// let active = base.timer(|_, _, _| {}).unwrap();
+    /// let timer = base.timer(|_, _, _| {}).unwrap();
+    /// let io = base.io(a, Ev::READ, |_, _, _, _| {}).unwrap();
+    /// base.activate(active, Ev::TIMEOUT).unwrap();
+    /// base.add(timer, Some(Duration::from_secs(60))).unwrap();
+    /// base.add(io, None).unwrap();
+    /// let ids: Vec<_> = base.events().iter().map(|e| e.id).collect();
+    /// assert_eq!(ids, [io, timer, active]); // inserted, timers only, active only
+    /// ```
     pub fn events(&self) -> Vec<EventInfo> {
         let mut core = self.lock();
         let now = core.now();
@@ -958,6 +1843,30 @@ impl<H: Handler> RawBase<H> {
 
     /// Activates the events on `fd` (`event_base_active_by_fd`): I/O events
     /// matching `what`, or with `TIMEOUT` the timed events on that fd.
+    ///
+    /// ```
+    /// use std::os::fd::AsRawFd;
+    /// use std::os::unix::net::UnixStream;
+    /// use std::time::Duration;
+    /// use oxevent::{Base, Ev};
+    ///
+    /// let (a, _b) = UnixStream::pair().unwrap();
+    /// let fd = a.as_raw_fd();
+    /// let base = Base::<Vec<Ev>>::new().unwrap();
+    /// let id = base
+    ///     .io(a, Ev::READ, |seen: &mut Vec<Ev>, _, _, fired| seen.push(fired.what))
+    ///     .unwrap();
+    /// base.add(id, Some(Duration::from_secs(60))).unwrap();
+    /// base.active_by_fd(fd, Ev::WRITE); // it does not wait for WRITE: nothing
+    /// assert_eq!(base.info(id).unwrap().active, None);
+    /// base.active_by_fd(fd, Ev::READ); // as if `fd` were readable (it is not)
+    /// let mut seen = Vec::new();
+    /// base.dispatch(&mut seen).unwrap();
+    /// base.add(id, Some(Duration::from_secs(60))).unwrap();
+    /// base.active_by_fd(fd, Ev::TIMEOUT); // the events on `fd` that have a timeout
+    /// base.dispatch(&mut seen).unwrap();
+    /// assert_eq!(seen, [Ev::READ, Ev::TIMEOUT]);
+    /// ```
     pub fn active_by_fd(&self, fd: RawFd, what: Ev) {
         let mut core = self.lock();
         if !what.contains(Ev::TIMEOUT) {
@@ -982,6 +1891,22 @@ impl<H: Handler> RawBase<H> {
     }
 
     /// Activates the signal events for `signal` (`event_base_active_by_signal`).
+    ///
+    /// ```
+    /// use oxevent::{Base, Ev};
+    ///
+    /// let base = Base::<Vec<(i32, Ev)>>::new().unwrap();
+    /// let s = base
+    ///     .signal(libc::SIGUSR1, Ev::NONE, |seen: &mut Vec<(i32, Ev)>, _, fired| {
+    ///         seen.push((fired.fd, fired.what))
+    ///     })
+    ///     .unwrap();
+    /// base.add(s, None).unwrap();
+    /// base.active_by_signal(libc::SIGUSR1); // no signal is raised
+    /// let mut seen = Vec::new();
+    /// base.dispatch(&mut seen).unwrap();
+    /// assert_eq!(seen, [(libc::SIGUSR1, Ev::SIGNAL)]);
+    /// ```
     pub fn active_by_signal(&self, signal: i32) {
         let mut core = self.lock();
         if sig::valid(signal) {
@@ -992,6 +1917,29 @@ impl<H: Handler> RawBase<H> {
 
     /// Rebuilds the backend and the signal and wakeup plumbing after `fork()`
     /// (`event_reinit`). Every pending event stays pending.
+    ///
+    /// ```
+    /// use std::io::{Read, Write};
+    /// use std::os::unix::net::UnixStream;
+    /// use oxevent::{Base, Ev};
+    ///
+    /// let (a, mut b) = UnixStream::pair().unwrap();
+    /// let base = Base::<Vec<u8>>::new().unwrap();
+    /// let id = base
+    ///     .io(a, Ev::READ, |got: &mut Vec<u8>, _, sock, _| {
+    ///         let mut buf = [0u8; 64];
+    ///         let n = sock.read(&mut buf).unwrap();
+    ///         got.extend_from_slice(&buf[..n]);
+    ///     })
+    ///     .unwrap();
+    /// base.add(id, None).unwrap();
+    /// base.reinit().unwrap(); // what a child does after fork(); harmless here
+    /// assert_eq!(base.pending(id, Ev::READ).unwrap().what, Ev::READ);
+    /// b.write_all(b"still watched").unwrap();
+    /// let mut got = Vec::new();
+    /// base.dispatch(&mut got).unwrap();
+    /// assert_eq!(got, b"still watched");
+    /// ```
     pub fn reinit(&self) -> Result<()> {
         let mut core = self.lock();
         core.reinit()
@@ -999,6 +1947,24 @@ impl<H: Handler> RawBase<H> {
 }
 
 /// What [`RawBase::keyed`] does to the record.
+///
+/// ```
+/// use std::time::Duration;
+/// use oxevent::{Base, Closure, Ev, EventSpec, KeyedOp, Timeout};
+///
+/// let base = Base::<Vec<Ev>>::new().unwrap();
+/// let key = 0x1000;
+/// let spec = EventSpec { fd: -1, events: Ev::NONE, priority: None };
+/// let cb = || Closure::new(|seen: &mut Vec<Ev>, _, fired| seen.push(fired.what));
+/// let later = KeyedOp::Add(Some(Timeout::After(Duration::from_secs(60))));
+/// let id = base.keyed(None, key, spec, cb(), later).unwrap();
+/// let same = base.keyed(Some(id), key, spec, cb(), KeyedOp::Finalize(cb())).unwrap();
+/// assert_eq!(same, id);
+/// let mut seen = Vec::new();
+/// base.dispatch(&mut seen).unwrap(); // the timeout was cancelled: only the finalizer
+/// assert_eq!(seen, [Ev::FINALIZE]);
+/// assert_eq!(base.find_key(key), None);
+/// ```
 #[derive(Debug)]
 pub enum KeyedOp<H> {
     /// Make it pending (`event_add`).
@@ -1010,6 +1976,30 @@ pub enum KeyedOp<H> {
 }
 
 /// A timeout as the C face decodes it from a `timeval`.
+///
+/// ```
+/// use std::time::Duration;
+/// use oxevent::{Base, Ev, Timeout};
+///
+/// type Log = Vec<&'static str>;
+/// let base = Base::<Log>::new().unwrap();
+/// let queue = base.init_common_timeout(Duration::from_millis(3)).unwrap();
+/// let at = base.now_ns() + 2_000_000;
+/// let plan = [
+///     ("after", Timeout::After(Duration::from_millis(1))),
+///     ("at", Timeout::At(at)),
+///     ("common", Timeout::Common(queue)),
+/// ];
+/// for (name, timeout) in plan {
+///     let t = base.timer(move |log: &mut Log, _, _| log.push(name)).unwrap();
+///     base.add_with(t, Some(timeout)).unwrap();
+///     assert_eq!(base.pending(t, Ev::TIMEOUT).unwrap().what, Ev::TIMEOUT);
+/// }
+/// let mut log = Log::new();
+/// base.dispatch(&mut log).unwrap();
+/// log.sort();
+/// assert_eq!(log, ["after", "at", "common"]);
+/// ```
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Timeout {
     /// After this long.

@@ -7,25 +7,126 @@ use std::time::Duration;
 use crate::sys::Features;
 
 /// Flags of [`Config::flag`] (libevent's `EVENT_BASE_FLAG_*`).
+///
+/// ```
+/// use oxevent::{Base, BaseFlags, Config};
+///
+/// let mut cfg = Config::new();
+/// cfg.flag(BaseFlags::IGNORE_ENV).flag(BaseFlags::NO_CACHE_TIME);
+/// let base = Base::<()>::with_config(&cfg).unwrap();
+/// assert_eq!(base.method(), "epoll"); // whatever EVENT_NOEPOLL says
+/// ```
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
 pub struct BaseFlags(pub u32);
 
 impl BaseFlags {
     /// No lock: the base is used from one thread only (`NOLOCK`). oxevent
     /// keeps its lock (it is uncontended and cheap) but skips the wakeup fd.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use oxevent::{Base, BaseFlags, Config};
+    ///
+    /// let mut cfg = Config::new();
+    /// cfg.flag(BaseFlags::NOLOCK);
+    /// let base = Base::<u32>::with_config(&cfg).unwrap();
+    /// let t = base.timer(|n: &mut u32, _, _| *n += 1).unwrap();
+    /// base.add(t, Some(Duration::from_millis(1))).unwrap();
+    /// let mut n = 0;
+    /// base.dispatch(&mut n).unwrap();
+    /// assert_eq!(n, 1);
+    /// ```
     pub const NOLOCK: BaseFlags = BaseFlags(0x01);
     /// Ignore the `EVENT_*` environment variables (`IGNORE_ENV`).
+    ///
+    /// ```
+    /// use oxevent::{Base, BaseFlags, Config};
+    ///
+    /// let mut cfg = Config::new();
+    /// cfg.flag(BaseFlags::IGNORE_ENV);
+    /// // EVENT_NOEPOLL, EVENT_SHOW_METHOD … cannot change this base.
+    /// let base = Base::<()>::with_config(&cfg).unwrap();
+    /// assert_eq!(base.method(), "epoll");
+    /// ```
     pub const IGNORE_ENV: BaseFlags = BaseFlags(0x02);
     /// Windows only in libevent; accepted and ignored (`STARTUP_IOCP`).
+    ///
+    /// ```
+    /// use oxevent::{Base, BaseFlags, Config};
+    ///
+    /// let mut cfg = Config::new();
+    /// cfg.flag(BaseFlags::STARTUP_IOCP);
+    /// assert!(Base::<()>::with_config(&cfg).is_ok());
+    /// ```
     pub const STARTUP_IOCP: BaseFlags = BaseFlags(0x04);
     /// Read the clock at every use instead of once per loop turn (`NO_CACHE_TIME`).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use oxevent::{Base, BaseFlags, Config, Ev};
+    ///
+    /// let mut cfg = Config::new();
+    /// cfg.flag(BaseFlags::NO_CACHE_TIME);
+    /// let base = Base::<[u64; 2]>::with_config(&cfg).unwrap();
+    /// let t = base
+    ///     .timer(|t: &mut [u64; 2], base, _| {
+    ///         t[0] = base.now_ns();
+    ///         std::thread::sleep(Duration::from_millis(5));
+    ///         t[1] = base.now_ns(); // no per-turn cache: the clock moved on
+    ///     })
+    ///     .unwrap();
+    /// base.activate(t, Ev::TIMEOUT).unwrap();
+    /// let mut times = [0; 2];
+    /// base.dispatch(&mut times).unwrap();
+    /// assert!(times[1] > times[0]);
+    /// ```
     pub const NO_CACHE_TIME: BaseFlags = BaseFlags(0x08);
     /// Coalesce epoll changes until the next wait (`EPOLL_USE_CHANGELIST`).
+    ///
+    /// ```
+    /// use std::io::Write;
+    /// use std::os::unix::net::UnixStream;
+    /// use oxevent::{Base, BaseFlags, Config, Ev};
+    ///
+    /// let mut cfg = Config::new();
+    /// cfg.flag(BaseFlags::EPOLL_USE_CHANGELIST);
+    /// let base = Base::<bool>::with_config(&cfg).unwrap();
+    /// let (a, mut b) = UnixStream::pair().unwrap();
+    /// let id = base.io(a, Ev::READ, |got: &mut bool, _, _, _| *got = true).unwrap();
+    /// base.add(id, None).unwrap(); // reaches epoll at the next wait
+    /// b.write_all(b"x").unwrap();
+    /// let mut got = false;
+    /// base.dispatch(&mut got).unwrap();
+    /// assert!(got);
+    /// ```
     pub const EPOLL_USE_CHANGELIST: BaseFlags = BaseFlags(0x10);
     /// Use a precise clock and timerfd waits (`PRECISE_TIMER`).
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// use oxevent::{Base, BaseFlags, Config};
+    ///
+    /// let mut cfg = Config::new();
+    /// cfg.flag(BaseFlags::PRECISE_TIMER);
+    /// let base = Base::<()>::with_config(&cfg).unwrap();
+    /// let t = base.timer(|_, _, _| {}).unwrap();
+    /// let start = Instant::now();
+    /// base.add(t, Some(Duration::from_millis(5))).unwrap();
+    /// base.dispatch(&mut ()).unwrap();
+    /// assert!(start.elapsed() >= Duration::from_millis(5)); // never early
+    /// ```
     pub const PRECISE_TIMER: BaseFlags = BaseFlags(0x20);
 
     /// Whether every bit of `other` is set.
+    ///
+    /// ```
+    /// use oxevent::BaseFlags;
+    ///
+    /// let flags = BaseFlags(BaseFlags::IGNORE_ENV.0 | BaseFlags::NO_CACHE_TIME.0);
+    /// assert!(flags.contains(BaseFlags::IGNORE_ENV));
+    /// assert!(flags.contains(BaseFlags::NO_CACHE_TIME));
+    /// assert!(!flags.contains(BaseFlags::NOLOCK));
+    /// ```
     pub fn contains(self, other: BaseFlags) -> bool {
         self.0 & other.0 == other.0
     }
@@ -109,8 +210,12 @@ impl Config {
     /// Sets a base flag.
     ///
     /// ```
-    /// let mut cfg = oxevent::Config::new();
-    /// cfg.flag(oxevent::BaseFlags::PRECISE_TIMER);
+    /// use oxevent::{Base, BaseFlags, Config};
+    ///
+    /// let mut cfg = Config::new();
+    /// cfg.flag(BaseFlags::PRECISE_TIMER).flag(BaseFlags::IGNORE_ENV); // flags add up
+    /// let base = Base::<()>::with_config(&cfg).unwrap();
+    /// assert_eq!(base.method(), "epoll"); // IGNORE_ENV: EVENT_NOEPOLL was not consulted
     /// ```
     pub fn flag(&mut self, flag: BaseFlags) -> &mut Config {
         self.flags.0 |= flag.0;
@@ -122,8 +227,36 @@ impl Config {
     /// loop checks for new events (`event_config_set_max_dispatch_interval`).
     ///
     /// ```
-    /// let mut cfg = oxevent::Config::new();
-    /// cfg.max_dispatch(None, Some(1), 0);
+    /// use std::io::{Read, Write};
+    /// use std::os::unix::net::UnixStream;
+    /// use oxevent::{Base, Config, Ev};
+    ///
+    /// type Log = Vec<&'static str>;
+    /// let mut cfg = Config::new();
+    /// cfg.max_dispatch(None, Some(1), 0); // one callback, then look for new events
+    /// let base = Base::<Log>::with_config(&cfg).unwrap();
+    /// base.priority_init(2).unwrap();
+    /// let (r, mut w) = UnixStream::pair().unwrap();
+    /// let reader = base
+    ///     .io(r, Ev::READ, |log: &mut Log, _, sock, _| {
+    ///         sock.read_exact(&mut [0u8; 1]).unwrap();
+    ///         log.push("reader");
+    ///     })
+    ///     .unwrap();
+    /// base.set_priority(reader, 0).unwrap();
+    /// base.add(reader, None).unwrap();
+    /// let a = base
+    ///     .timer(move |log: &mut Log, _, _| {
+    ///         log.push("a");
+    ///         w.write_all(b"x").unwrap();
+    ///     })
+    ///     .unwrap();
+    /// let b = base.timer(|log: &mut Log, _, _| log.push("b")).unwrap();
+    /// base.activate(a, Ev::TIMEOUT).unwrap();
+    /// base.activate(b, Ev::TIMEOUT).unwrap();
+    /// let mut log = Log::new();
+    /// base.dispatch(&mut log).unwrap();
+    /// assert_eq!(log, ["a", "reader", "b"]); // unlimited: a, b, reader
     /// ```
     pub fn max_dispatch(
         &mut self,
@@ -142,7 +275,12 @@ impl Config {
     ///
     /// ```
     /// let mut cfg = oxevent::Config::new();
-    /// cfg.notifiable(false);
+    /// cfg.notifiable(false); // no eventfd; see `RawBase::make_notifiable`
+    /// let base = oxevent::Base::<u32>::with_config(&cfg).unwrap();
+    /// base.once_timer(None, |n: &mut u32, _| *n += 1).unwrap();
+    /// let mut n = 0;
+    /// base.dispatch(&mut n).unwrap(); // a single thread needs no wakeups
+    /// assert_eq!(n, 1);
     /// ```
     pub fn notifiable(&mut self, on: bool) -> &mut Config {
         self.notifiable = on;
@@ -152,7 +290,8 @@ impl Config {
     /// A hint of how many CPUs to use; recorded, unused on Linux (as in libevent).
     ///
     /// ```
-    /// oxevent::Config::new().cpus_hint(4);
+    /// let base = oxevent::Base::<()>::with_config(oxevent::Config::new().cpus_hint(4));
+    /// assert!(base.is_ok());
     /// ```
     pub fn cpus_hint(&mut self, cpus: u32) -> &mut Config {
         self.cpus_hint = cpus;

@@ -663,11 +663,14 @@ impl<H> Core<H> {
     /// Whether a common-queue entry is still its record's timeout (removal
     /// from those queues is lazy).
     fn common_entry_live(&self, queue: usize, entry: &CommonEntry) -> bool {
-        self.slots[entry.slot as usize].rec.as_ref().is_some_and(|r| {
-            r.state & state::TIMEOUT != 0
-                && r.common as usize == queue + 1
-                && r.timer_seq == entry.seq
-        })
+        self.slots[entry.slot as usize]
+            .rec
+            .as_ref()
+            .is_some_and(|r| {
+                r.state & state::TIMEOUT != 0
+                    && r.common as usize == queue + 1
+                    && r.timer_seq == entry.seq
+            })
     }
 
     pub(crate) fn next_timeout(&mut self) -> Option<Duration> {

@@ -19,6 +19,27 @@ use crate::sys;
 
 impl<H: Handler> RawBase<H> {
     /// Runs the loop (`event_base_loop`).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use oxevent::{Base, Error, Ev, LoopFlags};
+    ///
+    /// let base = Base::<u32>::new().unwrap();
+    /// let tick = base
+    ///     .timer_with(Ev::PERSIST, |n: &mut u32, base, _| {
+    ///         *n += 1;
+    ///         // Only one loop may run on a base at a time.
+    ///         let nested = base.run(LoopFlags::NONBLOCK, &mut 0);
+    ///         assert!(matches!(nested, Err(Error::Reentrant)));
+    ///     })
+    ///     .unwrap();
+    /// base.add(tick, Some(Duration::from_millis(1))).unwrap();
+    /// let mut n = 0;
+    /// base.run(LoopFlags::ONCE, &mut n).unwrap(); // wait, run the tick, return
+    /// base.run(LoopFlags::ONCE, &mut n).unwrap();
+    /// assert_eq!(n, 2);
+    /// base.free(tick).unwrap();
+    /// ```
     pub fn run(&self, flags: LoopFlags, data: &mut H::Data) -> Result<LoopExit> {
         let mut core = self.lock();
         if core.running_loop {

@@ -88,4 +88,21 @@ impl From<io::Error> for Error {
 }
 
 /// The engine's result type.
+///
+/// ```
+/// use std::time::Duration;
+/// use oxevent::{Base, Ev, EventId};
+///
+/// fn arm(base: &Base<()>) -> oxevent::Result<EventId> {
+///     let t = base.timer(|_, _, _| {})?;
+///     base.add(t, Some(Duration::from_secs(60)))?;
+///     Ok(t)
+/// }
+///
+/// let base = Base::<()>::new().unwrap();
+/// let t = arm(&base).unwrap();
+/// assert_eq!(base.pending(t, Ev::TIMEOUT).unwrap().what, Ev::TIMEOUT);
+/// base.free(t).unwrap();
+/// assert!(base.add(t, None).is_err());
+/// ```
 pub type Result<T> = std::result::Result<T, Error>;

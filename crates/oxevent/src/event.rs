@@ -35,12 +35,31 @@ pub struct EventId {
 
 impl EventId {
     /// Packs the id into 64 bits (the C face stores it in a `struct event`).
+    ///
+    /// ```
+    /// use oxevent::EventId;
+    ///
+    /// let base = oxevent::Base::<()>::new().unwrap();
+    /// let id = base.timer(|_, _, _| {}).unwrap();
+    /// let bits: u64 = id.to_bits();
+    /// assert_eq!(EventId::from_bits(bits), id);
+    /// ```
     pub fn to_bits(self) -> u64 {
         (self.gen as u64) << 32 | self.idx as u64
     }
 
     /// Unpacks [`EventId::to_bits`]. Any value is accepted; a made-up id is
     /// simply stale.
+    ///
+    /// ```
+    /// use oxevent::{Error, EventId};
+    ///
+    /// let base = oxevent::Base::<()>::new().unwrap();
+    /// let id = base.timer(|_, _, _| {}).unwrap();
+    /// assert_eq!(EventId::from_bits(id.to_bits()), id);
+    /// let made_up = EventId::from_bits(u64::MAX);
+    /// assert!(matches!(base.info(made_up), Err(Error::NoSuchEvent)));
+    /// ```
     pub fn from_bits(bits: u64) -> EventId {
         EventId {
             idx: bits as u32,
@@ -74,11 +93,45 @@ pub struct Fired {
 /// What the engine calls when an event runs. The Rust API's closures and the
 /// C face's function pointers are both handlers; the engine is generic over
 /// them so that neither pays for the other.
+///
+/// ```
+/// use oxevent::{Ev, EventSpec, Fired, Handler, RawBase};
+///
+/// /// Counts its runs in the loop's data.
+/// struct Counter;
+///
+/// impl Handler for Counter {
+///     type Data = u32;
+///     fn call(&mut self, _base: &RawBase<Self>, runs: &mut u32, _fired: Fired) {
+///         *runs += 1;
+///     }
+/// }
+///
+/// let base = RawBase::<Counter>::new().unwrap();
+/// let timer = EventSpec { fd: -1, events: Ev::NONE, priority: None };
+/// let id = base.create(timer, Counter, 0, false).unwrap();
+/// base.activate(id, Ev::TIMEOUT).unwrap();
+/// let mut runs = 0;
+/// base.dispatch(&mut runs).unwrap();
+/// assert_eq!(runs, 1);
+/// ```
 pub trait Handler: Send + Sized + 'static {
     /// State lent to every callback by `dispatch`.
     type Data;
     /// Runs the event's callback. No lock is held: the handler may add,
     /// delete, free or re-assign any event, its own included.
+    ///
+    /// ```
+    /// use oxevent::{Base, Closure, Ev, EventId, Fired, Handler};
+    ///
+    /// // The engine calls this; a handler can also be driven by hand.
+    /// let base = Base::<Vec<Ev>>::new().unwrap();
+    /// let mut h = Closure::new(|seen: &mut Vec<Ev>, _, fired| seen.push(fired.what));
+    /// let fired = Fired { id: EventId::from_bits(0), fd: 3, what: Ev::READ };
+    /// let mut seen = Vec::new();
+    /// h.call(&base, &mut seen, fired);
+    /// assert_eq!(seen, [Ev::READ]);
+    /// ```
     fn call(&mut self, base: &crate::RawBase<Self>, data: &mut Self::Data, fired: Fired);
 }
 
@@ -142,6 +195,23 @@ pub(crate) struct Slot<H> {
 }
 
 /// A snapshot of one event, for `foreach` and dumps.
+///
+/// ```
+/// use std::os::fd::AsRawFd;
+/// use std::os::unix::net::UnixStream;
+/// use oxevent::{Base, Ev};
+///
+/// let (a, _b) = UnixStream::pair().unwrap();
+/// let fd = a.as_raw_fd();
+/// let base = Base::<()>::new().unwrap();
+/// let id = base.io(a, Ev::READ | Ev::PERSIST, |_, _, _, _| {}).unwrap();
+/// base.add(id, None).unwrap();
+/// let info = base.events()[0];
+/// assert_eq!((info.id, info.fd, info.key), (id, fd, 0));
+/// assert_eq!(info.events, Ev::READ | Ev::PERSIST);
+/// assert!(info.inserted && !info.internal);
+/// assert_eq!((info.timeout, info.active), (None, None));
+/// ```
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub struct EventInfo {
     /// The event.
@@ -165,6 +235,21 @@ pub struct EventInfo {
 }
 
 /// Which flags [`crate::RawBase::pending`] reports, and the time left.
+///
+/// ```
+/// use std::time::Duration;
+/// use oxevent::{Base, Ev, Pending};
+///
+/// let base = Base::<()>::new().unwrap();
+/// let t = base.timer(|_, _, _| {}).unwrap();
+/// assert_eq!(base.pending(t, Ev::TIMEOUT).unwrap(), Pending::default()); // idle
+/// base.add(t, Some(Duration::from_secs(60))).unwrap();
+/// base.activate(t, Ev::READ).unwrap();
+/// let p = base.pending(t, Ev::TIMEOUT | Ev::READ).unwrap();
+/// assert_eq!(p.what, Ev::TIMEOUT | Ev::READ);
+/// assert!(p.remaining.unwrap() <= Duration::from_secs(60));
+/// assert!(p.deadline_ns.unwrap() > base.now_ns());
+/// ```
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Default)]
 pub struct Pending {
     /// `READ`/`WRITE`/`CLOSED`/`SIGNAL` while inserted, `TIMEOUT` while a

@@ -11,6 +11,20 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, RwLock};
 
 /// How serious a message is (libevent's `EVENT_LOG_*`).
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+/// use oxevent::log::{self, Severity};
+///
+/// assert!(Severity::Debug < Severity::Msg && Severity::Warn < Severity::Err);
+/// let seen = Arc::new(Mutex::new(Vec::new()));
+/// let sink = seen.clone();
+/// log::set_log_callback(Some(Box::new(move |sev, _msg: &str| sink.lock().unwrap().push(sev))));
+/// log::warn(format_args!("careful"));
+/// log::debug(format_args!("dropped: debug logging is off"));
+/// log::set_log_callback(None);
+/// assert_eq!(*seen.lock().unwrap(), [Severity::Warn]);
+/// ```
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Severity {
     /// Debug output, only produced after [`enable_debug_logging`].
@@ -35,8 +49,31 @@ impl Severity {
 }
 
 /// A log callback as [`set_log_callback`] takes it.
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+/// use oxevent::log::{self, LogCallback, Severity};
+///
+/// let lines = Arc::new(Mutex::new(Vec::new()));
+/// let sink = lines.clone();
+/// let cb: LogCallback = Box::new(move |sev, msg| {
+///     sink.lock().unwrap().push(format!("[{sev:?}] {msg}"));
+/// });
+/// log::set_log_callback(Some(cb));
+/// log::log(Severity::Msg, format_args!("ready"));
+/// log::set_log_callback(None);
+/// assert_eq!(*lines.lock().unwrap(), ["[Msg] ready"]);
+/// ```
 pub type LogCallback = Box<dyn Fn(Severity, &str) + Send + Sync>;
 /// A fatal callback as [`set_fatal_callback`] takes it.
+///
+/// ```
+/// use oxevent::log::{self, FatalCallback};
+///
+/// let cb: FatalCallback = Box::new(|code| eprintln!("giving up with {code}"));
+/// log::set_fatal_callback(Some(cb));
+/// log::set_fatal_callback(None); // back to exiting without a word
+/// ```
 pub type FatalCallback = Box<dyn Fn(i32) + Send + Sync>;
 
 type LogFn = Arc<dyn Fn(Severity, &str) + Send + Sync>;
@@ -101,7 +138,13 @@ pub(crate) use debug_log;
 /// Whether debug messages are produced.
 ///
 /// ```
-/// assert!(!oxevent::log::debug_enabled() || true);
+/// use oxevent::log;
+///
+/// assert!(!log::debug_enabled()); // off until asked for
+/// log::enable_debug_logging(1);
+/// assert!(log::debug_enabled());
+/// log::enable_debug_logging(0);
+/// assert!(!log::debug_enabled());
 /// ```
 #[inline]
 pub fn debug_enabled() -> bool {
@@ -111,7 +154,18 @@ pub fn debug_enabled() -> bool {
 /// Emits a message at `severity`.
 ///
 /// ```
-/// oxevent::log::log(oxevent::log::Severity::Msg, format_args!("started"));
+/// use std::sync::{Arc, Mutex};
+/// use oxevent::log::{self, Severity};
+///
+/// let seen = Arc::new(Mutex::new(Vec::new()));
+/// let sink = seen.clone();
+/// log::set_log_callback(Some(Box::new(move |sev, msg: &str| {
+///     sink.lock().unwrap().push((sev, msg.to_owned()));
+/// })));
+/// log::log(Severity::Msg, format_args!("started {} loops", 2));
+/// log::log(Severity::Debug, format_args!("dropped: debug logging is off"));
+/// log::set_log_callback(None);
+/// assert_eq!(*seen.lock().unwrap(), [(Severity::Msg, "started 2 loops".to_owned())]);
 /// ```
 pub fn log(severity: Severity, args: fmt::Arguments<'_>) {
     if severity == Severity::Debug && !debug_enabled() {
@@ -128,7 +182,17 @@ pub fn log(severity: Severity, args: fmt::Arguments<'_>) {
 /// Emits a warning.
 ///
 /// ```
-/// oxevent::log::warn(format_args!("fd {} is not open", 7));
+/// use std::sync::{Arc, Mutex};
+/// use oxevent::log::{self, Severity};
+///
+/// let seen = Arc::new(Mutex::new(Vec::new()));
+/// let sink = seen.clone();
+/// log::set_log_callback(Some(Box::new(move |sev, msg: &str| {
+///     sink.lock().unwrap().push((sev, msg.to_owned()));
+/// })));
+/// log::warn(format_args!("fd {} is not open", 7));
+/// log::set_log_callback(None);
+/// assert_eq!(*seen.lock().unwrap(), [(Severity::Warn, "fd 7 is not open".to_owned())]);
 /// ```
 pub fn warn(args: fmt::Arguments<'_>) {
     log(Severity::Warn, args);
@@ -137,7 +201,20 @@ pub fn warn(args: fmt::Arguments<'_>) {
 /// Emits a debug message (dropped unless debug logging is on).
 ///
 /// ```
-/// oxevent::log::debug(format_args!("loop turn"));
+/// use std::sync::{Arc, Mutex};
+/// use oxevent::log::{self, Severity};
+///
+/// let seen = Arc::new(Mutex::new(Vec::new()));
+/// let sink = seen.clone();
+/// log::set_log_callback(Some(Box::new(move |sev, msg: &str| {
+///     sink.lock().unwrap().push((sev, msg.to_owned()));
+/// })));
+/// log::debug(format_args!("turn 1")); // dropped: debug logging is off
+/// log::enable_debug_logging(1);
+/// log::debug(format_args!("turn 2"));
+/// log::enable_debug_logging(0);
+/// log::set_log_callback(None);
+/// assert_eq!(*seen.lock().unwrap(), [(Severity::Debug, "turn 2".to_owned())]);
 /// ```
 pub fn debug(args: fmt::Arguments<'_>) {
     if debug_enabled() {
@@ -148,6 +225,18 @@ pub fn debug(args: fmt::Arguments<'_>) {
 /// Reports an unrecoverable error (misuse that libevent treats as fatal):
 /// logs it at `Err`, calls the fatal callback, then exits with `code` as
 /// libevent's `event_exit` does (the callback is not expected to return).
+///
+/// ```
+/// fn checked_div(a: u32, b: u32) -> u32 {
+///     if b == 0 {
+///         // Diverges: logs at `Err`, runs the fatal callback, exits with 70.
+///         oxevent::log::fatal(70, format_args!("division by zero"));
+///     }
+///     a / b
+/// }
+///
+/// assert_eq!(checked_div(6, 3), 2);
+/// ```
 pub fn fatal(code: i32, args: fmt::Arguments<'_>) -> ! {
     log(Severity::Err, args);
     let cb = FATAL.read().unwrap_or_else(|p| p.into_inner()).clone();

@@ -77,3 +77,32 @@ fn signal_deliveries_cancelled_by_delete_inside_the_callback() {
     base.dispatch(&mut n).unwrap();
     assert_eq!(n, 1);
 }
+
+/// `timer_with` and `signal` used to drop flags they do not support
+/// (`timer_with(READ)` silently became a plain timer); they refuse them now,
+/// as `io` does.
+#[test]
+fn timer_and_signal_refuse_flags_they_cannot_honour() {
+    use oxevent::{Base, Error, Ev};
+    let base = Base::<()>::new().unwrap();
+    assert!(matches!(
+        base.timer_with(Ev::READ, |_, _, _| {}),
+        Err(Error::BadFlags(_))
+    ));
+    assert!(matches!(
+        base.timer_with(Ev::ET, |_, _, _| {}),
+        Err(Error::BadFlags(_))
+    ));
+    assert!(matches!(
+        base.signal(libc::SIGUSR2, Ev::ET, |_, _, _| {}),
+        Err(Error::BadFlags(_))
+    ));
+    let ok = base
+        .timer_with(Ev::PERSIST | Ev::FINALIZE, |_, _, _| {})
+        .unwrap();
+    base.free(ok).unwrap();
+    let sig = base
+        .signal(libc::SIGUSR2, Ev::PERSIST, |_, _, _| {})
+        .unwrap();
+    base.free(sig).unwrap();
+}

@@ -30,20 +30,76 @@ use std::time::Duration;
 use crate::flags::Ev;
 
 /// Feature bits a backend offers (libevent's `EV_FEATURE_*`).
+///
+/// ```
+/// use oxevent::{Base, Features};
+///
+/// let base = Base::<()>::new().unwrap();
+/// let f = base.features();
+/// // epoll: ET | O1 | EARLY_CLOSE; poll and select: FDS.
+/// assert_eq!(f.contains(Features::FDS), base.method() != "epoll");
+/// assert_eq!(f.contains(Features::ET), base.method() == "epoll");
+/// ```
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
 pub struct Features(pub u32);
 
 impl Features {
     /// Edge-triggered readiness (`EV_FEATURE_ET`).
+    ///
+    /// ```
+    /// use oxevent::{Base, BaseFlags, Config, Features};
+    ///
+    /// let mut cfg = Config::new();
+    /// cfg.flag(BaseFlags::IGNORE_ENV).require_features(Features::ET);
+    /// let base = Base::<()>::with_config(&cfg).unwrap();
+    /// assert_eq!(base.method(), "epoll");
+    /// ```
     pub const ET: Features = Features(0x01);
     /// O(1) per ready event (`EV_FEATURE_O1`).
+    ///
+    /// ```
+    /// use oxevent::{Base, BaseFlags, Config, Features};
+    ///
+    /// let mut cfg = Config::new();
+    /// cfg.flag(BaseFlags::IGNORE_ENV).require_features(Features::O1);
+    /// let base = Base::<()>::with_config(&cfg).unwrap();
+    /// assert_eq!(base.method(), "epoll");
+    /// ```
     pub const O1: Features = Features(0x02);
     /// Any file descriptor, not only sockets (`EV_FEATURE_FDS`).
+    ///
+    /// ```
+    /// use oxevent::{Base, BaseFlags, Config, Features};
+    ///
+    /// let mut cfg = Config::new();
+    /// cfg.flag(BaseFlags::IGNORE_ENV).require_features(Features::FDS);
+    /// let base = Base::<()>::with_config(&cfg).unwrap();
+    /// assert_eq!(base.method(), "poll"); // epoll refuses regular files
+    /// ```
     pub const FDS: Features = Features(0x04);
     /// Detects a peer's close without reading (`EV_FEATURE_EARLY_CLOSE`).
+    ///
+    /// ```
+    /// use oxevent::{Base, BaseFlags, Config, Features};
+    ///
+    /// let mut cfg = Config::new();
+    /// cfg.flag(BaseFlags::IGNORE_ENV).require_features(Features::EARLY_CLOSE);
+    /// let base = Base::<()>::with_config(&cfg).unwrap();
+    /// assert!(base.features().contains(Features::EARLY_CLOSE));
+    /// ```
     pub const EARLY_CLOSE: Features = Features(0x08);
 
     /// Whether every bit of `other` is present.
+    ///
+    /// ```
+    /// use oxevent::Features;
+    ///
+    /// let epoll = Features(Features::ET.0 | Features::O1.0 | Features::EARLY_CLOSE.0);
+    /// assert!(epoll.contains(Features::ET));
+    /// assert!(epoll.contains(Features(Features::ET.0 | Features::O1.0)));
+    /// assert!(!epoll.contains(Features::FDS));
+    /// assert!(epoll.contains(Features::default())); // nothing required
+    /// ```
     pub fn contains(self, other: Features) -> bool {
         self.0 & other.0 == other.0
     }

@@ -34,12 +34,30 @@ pub struct CommonTimeout {
 
 impl CommonTimeout {
     /// The shared duration.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let base = oxevent::Base::<()>::new().unwrap();
+    /// let q = base.init_common_timeout(Duration::from_millis(250)).unwrap();
+    /// assert_eq!(q.duration(), Duration::from_millis(250));
+    /// ```
     pub fn duration(self) -> std::time::Duration {
         std::time::Duration::from_nanos(self.nanos)
     }
 
     /// The queue number (0-based), stable for the base's life; the C face
     /// encodes it in a `timeval` as libevent does.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let base = oxevent::Base::<()>::new().unwrap();
+    /// let first = base.init_common_timeout(Duration::from_millis(10)).unwrap();
+    /// let second = base.init_common_timeout(Duration::from_millis(20)).unwrap();
+    /// assert_eq!((first.index(), second.index()), (0, 1));
+    /// assert_eq!(base.common_timeout(1), Some(second));
+    /// ```
     pub fn index(self) -> u16 {
         self.index
     }
