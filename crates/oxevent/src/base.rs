@@ -264,6 +264,13 @@ fn env_enabled(check_env: bool, name: &str) -> bool {
     check_env && std::env::var_os(name).is_some()
 }
 
+/// Spreads bases' generation counters far apart (golden-ratio steps), so
+/// ids of different bases do not collide.
+fn next_gen_base() -> u32 {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    NEXT.fetch_add(0x9e37_79b9, std::sync::atomic::Ordering::Relaxed)
+}
+
 /// The backends libevent would consider, in its order of preference.
 ///
 /// ```
@@ -362,6 +369,7 @@ impl<H: Handler> RawBase<H> {
             keys: KeyMap::default(),
             pending_keys: Vec::new(),
             live_keyed: 0,
+            gen_base: next_gen_base(),
             fds: Vec::new(),
             sigs: (0..sig::NSIG)
                 .map(|_| SigEntry {

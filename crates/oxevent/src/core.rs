@@ -67,6 +67,8 @@ pub(crate) struct Core<H> {
     pub(crate) pending_keys: Vec<(usize, u32)>,
     /// Live records that have a key.
     pub(crate) live_keyed: usize,
+    /// First generation of this base's slots (distinct per base).
+    pub(crate) gen_base: u32,
     pub(crate) fds: Vec<FdEntry>,
     pub(crate) sigs: Vec<SigEntry>,
     pub(crate) sig_pair: Option<(RawFd, RawFd)>,
@@ -135,11 +137,14 @@ impl<H> Core<H> {
             EventId { idx, gen: slot.gen }
         } else {
             let idx = self.slots.len() as u32;
+            // New slots start at this base's own generation offset, so an id
+            // from another base is (almost always) stale here, not a match.
+            let gen = self.gen_base;
             self.slots.push(Slot {
-                gen: 0,
+                gen,
                 rec: Some(rec),
             });
-            EventId { idx, gen: 0 }
+            EventId { idx, gen }
         };
         if key != 0 {
             self.pending_keys.push((key, id.idx));

@@ -106,3 +106,19 @@ fn timer_and_signal_refuse_flags_they_cannot_honour() {
         .unwrap();
     base.free(sig).unwrap();
 }
+
+/// An id from one base used on another used to act on whatever event had
+/// the same slot there; each base now has its own generation range.
+#[test]
+fn an_event_id_of_another_base_is_refused() {
+    use oxevent::{Base, Error};
+    let a = Base::<()>::new().unwrap();
+    let b = Base::<()>::new().unwrap();
+    let ida = a.timer(|_, _, _| {}).unwrap();
+    let idb = b.timer(|_, _, _| {}).unwrap();
+    assert!(matches!(b.add(ida, None), Err(Error::NoSuchEvent)));
+    assert!(matches!(a.free(idb), Err(Error::NoSuchEvent)));
+    assert!(b.pending(idb, oxevent::Ev::TIMEOUT).is_ok());
+    a.free(ida).unwrap();
+    b.free(idb).unwrap();
+}
