@@ -3,6 +3,9 @@
 # as libevent's test.sh does. Builds once; the later runs reuse the build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The C tests load the shared library and link the static archive that
+# `cargo build` makes (`cargo test` alone does not produce them).
+cargo build --workspace --quiet
 run() {
     echo "=== cargo test --workspace ($1) ==="
     shift
