@@ -402,9 +402,11 @@ impl<H> Core<H> {
         }
     }
 
+    /// The fd lists, the records and the active queues, borrowed apart.
     #[inline]
-    pub(crate) fn activate_nolock(&mut self, idx: u32, what: Ev, ncalls: u16) {
+    fn split(&mut self) -> (&[FdEntry], &mut Vec<Slot<H>>, Queues<'_>) {
         let Core {
+            fds,
             slots,
             active,
             seq,
@@ -416,10 +418,7 @@ impl<H> Core<H> {
             event_continue,
             ..
         } = self;
-        let Some(rec) = slots.get_mut(idx as usize).and_then(|s| s.rec.as_mut()) else {
-            return;
-        };
-        let mut q = Queues {
+        let q = Queues {
             active,
             seq,
             n_active,
@@ -429,7 +428,15 @@ impl<H> Core<H> {
             running_priority: *running_priority,
             event_continue,
         };
-        q.activate(rec, idx, what, ncalls);
+        (fds, slots, q)
+    }
+
+    #[inline]
+    pub(crate) fn activate_nolock(&mut self, idx: u32, what: Ev, ncalls: u16) {
+        let (_, slots, mut q) = self.split();
+        if let Some(rec) = slots.get_mut(idx as usize).and_then(|s| s.rec.as_mut()) {
+            q.activate(rec, idx, what, ncalls);
+        }
     }
 
     pub(crate) fn queue_nonempty(&mut self, pri: usize) -> bool {
@@ -577,33 +584,11 @@ impl<H> Core<H> {
     }
 
     pub(crate) fn activate_fd(&mut self, fd: RawFd, what: Ev) {
-        // Disjoint borrows: the fd's list is read while records and queues
-        // change, with one slot lookup per event.
-        let Core {
-            fds,
-            slots,
-            active,
-            seq,
-            n_active,
-            n_active_max,
-            event_count,
-            event_count_max,
-            running_priority,
-            event_continue,
-            ..
-        } = self;
+        // One slot lookup per event; the fd's list is read while records and
+        // queues change.
+        let (fds, slots, mut q) = self.split();
         let Some(entry) = fds.get(fd as usize) else {
             return;
-        };
-        let mut q = Queues {
-            active,
-            seq,
-            n_active,
-            n_active_max,
-            event_count,
-            event_count_max,
-            running_priority: *running_priority,
-            event_continue,
         };
         for &idx in &entry.events {
             let Some(rec) = slots.get_mut(idx as usize).and_then(|s| s.rec.as_mut()) else {
