@@ -43,6 +43,8 @@ static METHODS: MethodList = MethodList([
 fn new_base(cfg: &Config) -> *mut FfiBase {
     let mut cfg = cfg.clone();
     cfg.notifiable(THREADING.load(Ordering::Relaxed));
+    // libevent accepts I/O events on a negative fd (pending, never firing).
+    cfg.accept_negative_fd(true);
     match CBase::with_config(&cfg) {
         Ok(b) => base_into_c(b),
         Err(e) => {

@@ -370,6 +370,7 @@ impl<H: Handler> RawBase<H> {
             pending_keys: Vec::new(),
             live_keyed: 0,
             gen_base: next_gen_base(),
+            accept_negative_fd: cfg.accept_negative_fd,
             fds: Vec::new(),
             sigs: (0..sig::NSIG)
                 .map(|_| SigEntry {

@@ -152,6 +152,7 @@ pub struct Config {
     pub(crate) limit_after_prio: u32,
     pub(crate) notifiable: bool,
     pub(crate) cpus_hint: u32,
+    pub(crate) accept_negative_fd: bool,
 }
 
 impl Default for Config {
@@ -177,6 +178,7 @@ impl Config {
             limit_after_prio: 0,
             notifiable: true,
             cpus_hint: 0,
+            accept_negative_fd: false,
         }
     }
 
@@ -284,6 +286,28 @@ impl Config {
     /// ```
     pub fn notifiable(&mut self, on: bool) -> &mut Config {
         self.notifiable = on;
+        self
+    }
+
+    /// Accept I/O events on a negative fd as pending events that never fire,
+    /// as libevent does (its C face turns this on). Off by default: the Rust
+    /// API refuses them with [`crate::Error::BadFd`].
+    ///
+    /// ```
+    /// use oxevent::{Base, Config, Error, EventSpec, Ev, Closure};
+    /// let spec = EventSpec { fd: -1, events: Ev::READ, priority: None };
+    /// let strict = Base::<()>::new().unwrap();
+    /// let id = strict.create(spec, Closure::new(|_, _, _| {}), 0, false).unwrap();
+    /// assert!(matches!(strict.add(id, None), Err(Error::BadFd(-1))));
+    /// let mut cfg = Config::new();
+    /// cfg.accept_negative_fd(true);
+    /// let lax = Base::<()>::with_config(&cfg).unwrap();
+    /// let id = lax.create(spec, Closure::new(|_, _, _| {}), 0, false).unwrap();
+    /// lax.add(id, None).unwrap();
+    /// assert_eq!(lax.pending(id, Ev::READ).unwrap().what, Ev::READ);
+    /// ```
+    pub fn accept_negative_fd(&mut self, on: bool) -> &mut Config {
+        self.accept_negative_fd = on;
         self
     }
 

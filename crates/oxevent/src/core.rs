@@ -69,6 +69,8 @@ pub(crate) struct Core<H> {
     pub(crate) live_keyed: usize,
     /// First generation of this base's slots (distinct per base).
     pub(crate) gen_base: u32,
+    /// libevent accepts I/O events on negative fds (they never fire).
+    pub(crate) accept_negative_fd: bool,
     pub(crate) fds: Vec<FdEntry>,
     pub(crate) sigs: Vec<SigEntry>,
     pub(crate) sig_pair: Option<(RawFd, RawFd)>,
@@ -485,7 +487,11 @@ impl<H> Core<H> {
     pub(crate) fn io_add(&mut self, idx: u32) -> Result<()> {
         let fd = self.r(idx).fd;
         if fd < 0 {
-            return Err(Error::BadFd(fd));
+            return if self.accept_negative_fd {
+                Ok(())
+            } else {
+                Err(Error::BadFd(fd))
+            };
         }
         self.fd_entry(fd).events.push(idx);
         let (new, et, lt) = self.fd_union(fd);
