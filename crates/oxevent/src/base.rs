@@ -696,22 +696,11 @@ impl<H: Handler> RawBase<H> {
     /// base.del_keyed(id, 0x1000, DelMode::Auto); // a stale id is simply not pending
     /// ```
     pub fn del_keyed(&self, id: EventId, key: usize, mode: DelMode) {
-        let mut core = self.lock();
-        let id = match core.rec(id) {
-            Ok(r) if r.key == key => id,
-            _ => return,
-        };
-        let events = core.rec(id).map_or(Ev::NONE, |r| r.events);
-        crate::log::debug_log!("event_del: event {id:?}");
-        core.del_nolock(id.idx);
-        self.notify(&core);
-        let wait = match mode {
-            DelMode::NoBlock => false,
-            DelMode::Block => true,
-            DelMode::Auto => !events.contains(Ev::FINALIZE),
-        };
-        core = self.wait_not_running(core, id, wait);
-        core.release_if_idle(id.idx);
+        let core = self.lock();
+        if !core.rec(id).is_ok_and(|r| r.key == key) {
+            return;
+        }
+        self.del_locked(core, id, mode);
     }
 
     /// The live record created for the struct at `key`, if any.
@@ -968,9 +957,17 @@ impl<H: Handler> RawBase<H> {
     /// deleter.join().unwrap();
     /// ```
     pub fn del_with(&self, id: EventId, mode: DelMode) -> Result<()> {
+        let core = self.lock();
+        core.rec(id)?;
+        self.del_locked(core, id, mode);
+        Ok(())
+    }
+
+    /// `event_del` on a live record: deletes it, wakes the loop, waits for
+    /// its running callback as `mode` says, then frees it if it is transient.
+    fn del_locked<'a>(&'a self, mut core: MutexGuard<'a, Core<H>>, id: EventId, mode: DelMode) {
         crate::log::debug_log!("event_del: event {id:?}");
-        let mut core = self.lock();
-        let events = core.rec(id)?.events;
+        let events = core.rec(id).map_or(Ev::NONE, |r| r.events);
         core.del_nolock(id.idx);
         self.notify(&core);
         let wait = match mode {
@@ -980,7 +977,6 @@ impl<H: Handler> RawBase<H> {
         };
         core = self.wait_not_running(core, id, wait);
         core.release_if_idle(id.idx);
-        Ok(())
     }
 
     pub(crate) fn wait_not_running<'a>(
