@@ -16,7 +16,8 @@ use crate::boundary::{guard, warnx};
 use crate::handle::{
     base_from_c, base_into_c, base_is_live, base_or_current, base_ref, decode_tv, encode_common,
     ev_base, ev_mut, ev_record, ev_ref, handler_of, is_assigned, key_of, set_ev_record, spec_of,
-    tv_duration, write_tv, CBase, CHandler, FfiBase, CURRENT_BASE, DEBUG_MODE, STARTED, THREADING,
+    tv_duration, write_tv, CBase, CHandler, FfiBase, Finalizer, CURRENT_BASE, DEBUG_MODE, STARTED,
+    THREADING,
 };
 
 static VERSION: &CStr = c"2.1.12-stable";
@@ -806,12 +807,12 @@ fn finalize_impl(
     who: &str,
 ) -> c_int {
     let Some(e) = ev_mut(ev) else { return -1 };
-    let fin = CHandler::Finalize {
+    let fin = CHandler::Finalize(Box::new(Finalizer {
         cb,
         ev: ev as usize,
         arg: e.ev_evcallback.evcb_arg as usize,
         free,
-    };
+    }));
     keyed(e, KeyedOp::Finalize(fin), who)
 }
 

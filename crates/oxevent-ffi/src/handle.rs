@@ -19,21 +19,27 @@ use oxevent::{CommonTimeout, Ev, EventId, EventSpec, Fired, Handler, RawBase, Ti
 
 use crate::abi::{event_callback_fn, event_finalize_callback_fn, Event, EVLIST_INIT};
 
-/// What runs when a C event fires.
-#[derive(Copy, Clone, Debug)]
+/// What runs when a C event fires. Two words plus a tag, so the loop's copy
+/// of it (see [`Handler::fast_copy`]) stays cheap.
+#[derive(Debug)]
 pub(crate) enum CHandler {
     /// `cb(fd, what, arg)`.
     Event {
         cb: Option<event_callback_fn>,
         arg: usize,
     },
-    /// `event_finalize`'s `cb(ev, arg)`, then `free(ev)` for `event_free_finalize`.
-    Finalize {
-        cb: Option<event_finalize_callback_fn>,
-        ev: usize,
-        arg: usize,
-        free: bool,
-    },
+    /// `event_finalize`'s `cb(ev, arg)`, then `free(ev)` for
+    /// `event_free_finalize`. Rare, so kept out of line.
+    Finalize(Box<Finalizer>),
+}
+
+/// The finalizer of an `event_finalize`d event.
+#[derive(Debug)]
+pub(crate) struct Finalizer {
+    pub(crate) cb: Option<event_finalize_callback_fn>,
+    pub(crate) ev: usize,
+    pub(crate) arg: usize,
+    pub(crate) free: bool,
 }
 
 impl Handler for CHandler {
@@ -48,7 +54,8 @@ impl Handler for CHandler {
             CHandler::Event { cb: None, .. } => {
                 crate::boundary::warnx("event fired with a NULL callback; ignored")
             }
-            CHandler::Finalize { cb, ev, arg, free } => {
+            CHandler::Finalize(ref f) => {
+                let Finalizer { cb, ev, arg, free } = **f;
                 if let Some(cb) = cb {
                     // SAFETY: as above; `ev` is the program's struct, handed to
                     // us by event_finalize until this finalizer has run.
@@ -58,6 +65,14 @@ impl Handler for CHandler {
                     crate::mem::free(ev as *mut c_void);
                 }
             }
+        }
+    }
+
+    #[inline]
+    fn fast_copy(&self) -> Option<Self> {
+        match *self {
+            CHandler::Event { cb: Some(cb), arg } => Some(CHandler::Event { cb: Some(cb), arg }),
+            _ => None,
         }
     }
 }

@@ -19,7 +19,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
 use crate::config::{BaseFlags, Config};
-use crate::core::{Core, KeyMap, SigEntry};
+use crate::core::{Act, ActiveQueue, Core, KeyMap, SigEntry};
 use crate::error::{Error, Result};
 use crate::event::{state, Callback, EventId, EventInfo, Fired, Handler, Pending, Record, When};
 use crate::flags::Ev;
@@ -382,12 +382,7 @@ impl<H: Handler> RawBase<H> {
             notify_fd,
             heap: TimerHeap::default(),
             common: Vec::new(),
-            active: vec![VecDeque::new()],
-            seq: 0,
-            n_active: 0,
-            n_active_max: 0,
-            event_count: 0,
-            event_count_max: 0,
+            act: Act::new(1),
             virtual_count: 0,
             virtual_max: 0,
             time_cache: 0,
@@ -397,8 +392,6 @@ impl<H: Handler> RawBase<H> {
             loop_thread: 0,
             event_break: false,
             event_gotterm: false,
-            event_continue: false,
-            running_priority: -1,
             current: None,
             current_key: 0,
             current_waiters: 0,
@@ -1179,7 +1172,7 @@ impl<H: Handler> RawBase<H> {
     /// ```
     pub fn set_priority(&self, id: EventId, priority: i32) -> Result<()> {
         let mut core = self.lock();
-        let n = core.active.len() as i32;
+        let n = core.act.active.len() as i32;
         let rec = core.rec_mut(id)?;
         if rec.state & state::ACTIVE != 0 {
             return Err(Error::EventActive);
@@ -1214,10 +1207,10 @@ impl<H: Handler> RawBase<H> {
     /// ```
     pub fn priority_init(&self, n: i32) -> Result<()> {
         let mut core = self.lock();
-        if core.n_active > 0 || !(1..256).contains(&n) {
+        if core.act.n_active > 0 || !(1..256).contains(&n) {
             return Err(Error::BadPriority(n));
         }
-        core.active = (0..n).map(|_| VecDeque::new()).collect();
+        core.act.active = (0..n).map(|_| ActiveQueue::default()).collect();
         Ok(())
     }
 
@@ -1230,7 +1223,7 @@ impl<H: Handler> RawBase<H> {
     /// assert_eq!(base.npriorities(), 8);
     /// ```
     pub fn npriorities(&self) -> i32 {
-        self.lock().active.len() as i32
+        self.lock().act.active.len() as i32
     }
 
     /// Deletes a pending event and arranges for `finalizer` to run once in
@@ -1521,7 +1514,7 @@ impl<H: Handler> RawBase<H> {
     /// ```
     pub fn loopcontinue(&self) {
         let mut core = self.lock();
-        core.event_continue = true;
+        core.act.event_continue = true;
         self.notify(&core);
     }
 
@@ -1602,9 +1595,9 @@ impl<H: Handler> RawBase<H> {
         kinds
             .iter()
             .map(|k| match k {
-                Count::Active => core.n_active,
+                Count::Active => core.act.n_active,
                 Count::Virtual => core.virtual_count,
-                Count::Added => core.event_count,
+                Count::Added => core.act.event_count,
             })
             .sum()
     }
@@ -1632,17 +1625,17 @@ impl<H: Handler> RawBase<H> {
         let mut sum = 0;
         for k in kinds {
             sum += match k {
-                Count::Active => core.n_active_max,
+                Count::Active => core.act.n_active_max,
                 Count::Virtual => core.virtual_max,
-                Count::Added => core.event_count_max,
+                Count::Added => core.act.event_count_max,
             };
         }
         if clear {
             for k in kinds {
                 match k {
-                    Count::Active => core.n_active_max = 0,
+                    Count::Active => core.act.n_active_max = 0,
                     Count::Virtual => core.virtual_max = 0,
-                    Count::Added => core.event_count_max = 0,
+                    Count::Added => core.act.event_count_max = 0,
                 }
             }
         }

@@ -4,7 +4,7 @@
 //! held and never calls user code; the loop (`dispatch.rs`) and the public
 //! API (`base.rs`) drive it.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::os::fd::RawFd;
 use std::sync::Arc;
@@ -77,12 +77,8 @@ pub(crate) struct Core<H> {
     pub(crate) notify_fd: RawFd,
     pub(crate) heap: TimerHeap,
     pub(crate) common: Vec<CommonQueue>,
-    pub(crate) active: Vec<VecDeque<(u32, u32)>>,
-    pub(crate) seq: u32,
-    pub(crate) n_active: usize,
-    pub(crate) n_active_max: usize,
-    pub(crate) event_count: usize,
-    pub(crate) event_count_max: usize,
+    /// Active queues and the counters activation changes.
+    pub(crate) act: Act,
     pub(crate) virtual_count: usize,
     pub(crate) virtual_max: usize,
     pub(crate) time_cache: u64,
@@ -92,8 +88,6 @@ pub(crate) struct Core<H> {
     pub(crate) loop_thread: u64,
     pub(crate) event_break: bool,
     pub(crate) event_gotterm: bool,
-    pub(crate) event_continue: bool,
-    pub(crate) running_priority: i32,
     pub(crate) current: Option<EventId>,
     pub(crate) current_key: usize,
     pub(crate) current_waiters: usize,
@@ -105,8 +99,8 @@ pub(crate) struct Core<H> {
 
 impl<H> Core<H> {
     pub(crate) fn next_seq(&mut self) -> u32 {
-        self.seq = self.seq.wrapping_add(1);
-        self.seq
+        self.act.seq = self.act.seq.wrapping_add(1);
+        self.act.seq
     }
 
     pub(crate) fn alloc(
@@ -116,7 +110,7 @@ impl<H> Core<H> {
         key: usize,
         transient: bool,
     ) -> EventId {
-        let pri = spec.priority.unwrap_or((self.active.len() / 2) as u8);
+        let pri = spec.priority.unwrap_or((self.act.active.len() / 2) as u8);
         let rec = Record {
             fd: spec.fd,
             events: spec.events,
@@ -257,19 +251,19 @@ impl<H> Core<H> {
     }
 
     pub(crate) fn have_events(&self) -> bool {
-        self.virtual_count > 0 || self.event_count > 0
+        self.virtual_count > 0 || self.act.event_count > 0
     }
 
     pub(crate) fn count_incr(&mut self, internal: bool) {
         if !internal {
-            self.event_count += 1;
-            self.event_count_max = self.event_count_max.max(self.event_count);
+            self.act.event_count += 1;
+            self.act.event_count_max = self.act.event_count_max.max(self.act.event_count);
         }
     }
 
     pub(crate) fn count_decr(&mut self, internal: bool) {
         if !internal {
-            self.event_count -= 1;
+            self.act.event_count -= 1;
         }
     }
 
@@ -370,7 +364,7 @@ impl<H> Core<H> {
         let rec = self.r(idx);
         rec.state &= !state::ACTIVE;
         let internal = rec.state & state::INTERNAL != 0;
-        self.n_active -= 1;
+        self.act.n_active -= 1;
         self.count_decr(internal);
     }
 
@@ -406,43 +400,20 @@ impl<H> Core<H> {
 
     /// The fd lists, the records and the active queues, borrowed apart.
     #[inline]
-    fn split(&mut self) -> (&[FdEntry], &mut Vec<Slot<H>>, Queues<'_>) {
-        let Core {
-            fds,
-            slots,
-            active,
-            seq,
-            n_active,
-            n_active_max,
-            event_count,
-            event_count_max,
-            running_priority,
-            event_continue,
-            ..
-        } = self;
-        let q = Queues {
-            active,
-            seq,
-            n_active,
-            n_active_max,
-            event_count,
-            event_count_max,
-            running_priority: *running_priority,
-            event_continue,
-        };
-        (fds, slots, q)
+    fn split(&mut self) -> (&[FdEntry], &mut Vec<Slot<H>>, &mut Act) {
+        (&self.fds, &mut self.slots, &mut self.act)
     }
 
     #[inline]
     pub(crate) fn activate_nolock(&mut self, idx: u32, what: Ev, ncalls: u16) {
-        let (_, slots, mut q) = self.split();
+        let (_, slots, q) = self.split();
         if let Some(rec) = slots.get_mut(idx as usize).and_then(|s| s.rec.as_mut()) {
             q.activate(rec, idx, what, ncalls);
         }
     }
 
     pub(crate) fn queue_nonempty(&mut self, pri: usize) -> bool {
-        while let Some(&(idx, seq)) = self.active[pri].front() {
+        while let Some(&(idx, seq)) = self.act.active[pri].front() {
             let live = self.slots[idx as usize]
                 .rec
                 .as_ref()
@@ -450,7 +421,7 @@ impl<H> Core<H> {
             if live {
                 return true;
             }
-            self.active[pri].pop_front();
+            self.act.active[pri].pop_front();
         }
         false
     }
@@ -592,7 +563,7 @@ impl<H> Core<H> {
     pub(crate) fn activate_fd(&mut self, fd: RawFd, what: Ev) {
         // One slot lookup per event; the fd's list is read while records and
         // queues change.
-        let (fds, slots, mut q) = self.split();
+        let (fds, slots, q) = self.split();
         let Some(entry) = fds.get(fd as usize) else {
             return;
         };
@@ -619,14 +590,43 @@ impl<H> Core<H> {
 
     pub(crate) fn process_io(&mut self, ready: &[(RawFd, Ev)]) {
         let sig_fd = self.sig_pair.map_or(-1, |p| p.0);
-        for &(fd, what) in ready {
-            if fd == sig_fd {
-                self.read_signals(fd);
-            } else if fd == self.notify_fd {
-                let mut buf = [0u8; 8];
-                sys::drain(fd, &mut buf);
-            } else {
-                self.activate_fd(fd, what);
+        let notify_fd = self.notify_fd;
+        let mut internal = false;
+        {
+            // One borrow split for the whole batch: the fd lists are read
+            // while records and queues change.
+            let (fds, slots, q) = self.split();
+            for &(fd, what) in ready {
+                // The internal fds have no events in `fds`: checked only
+                // when a ready fd has none.
+                let events = match fds.get(fd as usize) {
+                    Some(entry) if !entry.events.is_empty() => &entry.events,
+                    _ => {
+                        internal |= fd == sig_fd || fd == notify_fd;
+                        continue;
+                    }
+                };
+                for &idx in events {
+                    let Some(rec) = slots.get_mut(idx as usize).and_then(|s| s.rec.as_mut()) else {
+                        continue;
+                    };
+                    let m = rec.events & what & Ev::IO;
+                    if !m.is_empty() {
+                        q.activate(rec, idx, m, 1);
+                    }
+                }
+            }
+        }
+        if internal {
+            // The signal pair and the notify fd, after the program's fds (as
+            // libevent's internal signal event runs after the I/O pass).
+            for &(fd, _) in ready {
+                if fd == sig_fd {
+                    self.read_signals(fd);
+                } else if fd == notify_fd {
+                    let mut buf = [0u8; 8];
+                    sys::drain(fd, &mut buf);
+                }
             }
         }
     }
@@ -796,48 +796,94 @@ impl<H> Drop for Core<H> {
     }
 }
 
-/// The active queues and counters, borrowed apart from the records so that
-/// a record and the queues can change together.
-struct Queues<'a> {
-    active: &'a mut Vec<VecDeque<(u32, u32)>>,
-    seq: &'a mut u32,
-    n_active: &'a mut usize,
-    n_active_max: &'a mut usize,
-    event_count: &'a mut usize,
-    event_count_max: &'a mut usize,
-    running_priority: i32,
-    event_continue: &'a mut bool,
+/// One priority's queue of activations: `(slot, activation sequence)`,
+/// validated lazily against the record when popped. A vector with a read
+/// cursor: pushes append, pops advance, and the storage is reused once the
+/// queue drains.
+#[derive(Default)]
+pub(crate) struct ActiveQueue {
+    buf: Vec<(u32, u32)>,
+    head: usize,
 }
 
-impl Queues<'_> {
+impl ActiveQueue {
+    #[inline]
+    pub(crate) fn push_back(&mut self, e: (u32, u32)) {
+        self.buf.push(e);
+    }
+
+    #[inline]
+    pub(crate) fn pop_front(&mut self) -> Option<(u32, u32)> {
+        let e = *self.buf.get(self.head)?;
+        self.head += 1;
+        if self.head == self.buf.len() {
+            self.buf.clear();
+            self.head = 0;
+        }
+        Some(e)
+    }
+
+    #[inline]
+    pub(crate) fn front(&self) -> Option<&(u32, u32)> {
+        self.buf.get(self.head)
+    }
+}
+
+/// The active queues and the counters that activation changes, apart from
+/// the records so that a record and the queues can change together.
+pub(crate) struct Act {
+    pub(crate) active: Vec<ActiveQueue>,
+    pub(crate) seq: u32,
+    pub(crate) n_active: usize,
+    pub(crate) n_active_max: usize,
+    pub(crate) event_count: usize,
+    pub(crate) event_count_max: usize,
+    pub(crate) running_priority: i32,
+    pub(crate) event_continue: bool,
+}
+
+impl Act {
+    /// Queues for `npri` priorities, nothing active.
+    pub(crate) fn new(npri: usize) -> Act {
+        Act {
+            active: (0..npri).map(|_| ActiveQueue::default()).collect(),
+            seq: 0,
+            n_active: 0,
+            n_active_max: 0,
+            event_count: 0,
+            event_count_max: 0,
+            running_priority: -1,
+            event_continue: false,
+        }
+    }
+
     /// libevent's `event_active_nolock_`: merges results into an active
     /// event, or queues it at its priority.
     #[inline]
-    fn activate<H>(&mut self, rec: &mut Record<H>, idx: u32, what: Ev, ncalls: u16) {
-        if rec.state & state::FINALIZING != 0 {
-            return;
-        }
-        if rec.state & state::ACTIVE != 0 {
-            rec.res |= what;
+    pub(crate) fn activate<H>(&mut self, rec: &mut Record<H>, idx: u32, what: Ev, ncalls: u16) {
+        let st = rec.state;
+        if st & (state::FINALIZING | state::ACTIVE) != 0 {
+            if st & state::FINALIZING == 0 {
+                rec.res |= what;
+            }
             return;
         }
         rec.res = what;
         if (rec.pri as i32) < self.running_priority {
-            *self.event_continue = true;
+            self.event_continue = true;
         }
-        if rec.events.contains(Ev::SIGNAL) {
-            rec.ncalls = ncalls;
+        // Only signals read it; setting it always saves a branch.
+        rec.ncalls = ncalls;
+        rec.state = st | state::ACTIVE;
+        self.seq = self.seq.wrapping_add(1);
+        rec.active_seq = self.seq;
+        if st & state::INTERNAL == 0 {
+            self.event_count += 1;
+            self.event_count_max = self.event_count_max.max(self.event_count);
         }
-        rec.state |= state::ACTIVE;
-        *self.seq = self.seq.wrapping_add(1);
-        rec.active_seq = *self.seq;
+        self.n_active += 1;
+        self.n_active_max = self.n_active_max.max(self.n_active);
         let pri = (rec.pri as usize).min(self.active.len() - 1);
-        if rec.state & state::INTERNAL == 0 {
-            *self.event_count += 1;
-            *self.event_count_max = (*self.event_count_max).max(*self.event_count);
-        }
-        *self.n_active += 1;
-        *self.n_active_max = (*self.n_active_max).max(*self.n_active);
-        self.active[pri].push_back((idx, *self.seq));
+        self.active[pri].push_back((idx, self.seq));
     }
 }

@@ -58,16 +58,18 @@ impl<H: Handler> RawBase<H> {
         let mut backend = core.backend.clone();
         let mut result = Ok(LoopExit::Stopped);
         loop {
-            core.event_continue = false;
+            core.act.event_continue = false;
             if core.event_gotterm || core.event_break {
                 break;
             }
-            let timeout = if core.n_active == 0 && !flags.has(LoopFlags::NONBLOCK) {
+            let timeout = if core.act.n_active == 0 && !flags.has(LoopFlags::NONBLOCK) {
                 core.next_timeout()
             } else {
                 Some(Duration::ZERO)
             };
-            if !flags.has(LoopFlags::NO_EXIT_ON_EMPTY) && !core.have_events() && core.n_active == 0
+            if !flags.has(LoopFlags::NO_EXIT_ON_EMPTY)
+                && !core.have_events()
+                && core.act.n_active == 0
             {
                 result = Ok(LoopExit::NoEvents);
                 break;
@@ -88,10 +90,10 @@ impl<H: Handler> RawBase<H> {
             core.update_cache();
             core.process_io(&buf);
             core.timeout_process();
-            if core.n_active > 0 {
+            if core.act.n_active > 0 {
                 let (n, g) = self.process_active(core, data);
                 core = g;
-                if flags.has(LoopFlags::ONCE) && core.n_active == 0 && n != 0 {
+                if flags.has(LoopFlags::ONCE) && core.act.n_active == 0 && n != 0 {
                     break;
                 }
             } else if flags.has(LoopFlags::NONBLOCK) {
@@ -122,11 +124,11 @@ impl<H: Handler> RawBase<H> {
             core.now() + d
         });
         let mut c = 0;
-        for i in 0..core.active.len() {
+        for i in 0..core.act.active.len() {
             if !core.queue_nonempty(i) {
                 continue;
             }
-            core.running_priority = i as i32;
+            core.act.running_priority = i as i32;
             let (max, end) = if i < core.limit_after_prio {
                 (usize::MAX, None)
             } else {
@@ -139,7 +141,7 @@ impl<H: Handler> RawBase<H> {
                 break;
             }
         }
-        core.running_priority = -1;
+        core.act.running_priority = -1;
         (c, core)
     }
 
@@ -152,8 +154,11 @@ impl<H: Handler> RawBase<H> {
         data: &mut H::Data,
     ) -> (i32, MutexGuard<'a, Core<H>>) {
         let mut count: usize = 0;
-        while let Some((idx, seq)) = core.active[pri].pop_front() {
+        loop {
             let c = &mut *core;
+            let Some((idx, seq)) = c.act.active[pri].pop_front() else {
+                break;
+            };
             let Some(slot) = c.slots.get_mut(idx as usize) else {
                 continue;
             };
@@ -161,33 +166,46 @@ impl<H: Handler> RawBase<H> {
             let Some(rec) = slot.rec.as_mut() else {
                 continue;
             };
-            if rec.state & state::ACTIVE == 0 || rec.active_seq != seq {
+            let st = rec.state;
+            if st & state::ACTIVE == 0 || rec.active_seq != seq {
                 continue;
             }
             let id = EventId { idx, gen };
             let events = rec.events;
-            let st = rec.state;
             let finalizing = st & state::FINALIZING != 0;
             let fired = Fired {
                 id,
                 fd: rec.fd,
                 what: rec.res,
             };
-            let key = rec.key;
-            let is_exit = matches!(rec.cb, Callback::Exit);
+            c.current_key = rec.key;
+            // What runs: a copy of a cheap handler (left in its record), the
+            // handler taken out, loopexit's flag, or nothing.
+            let (copy, is_exit) = match &rec.cb {
+                Callback::User(h) => (h.fast_copy(), false),
+                Callback::Exit => (None, true),
+                Callback::Taken => (None, false),
+            };
+            let rearm = events.contains(Ev::PERSIST)
+                && !finalizing
+                && !is_exit
+                && !events.contains(Ev::SIGNAL)
+                && rec.period != 0;
             if events.contains(Ev::PERSIST) || finalizing {
                 // Fast path of remove_active, with the record in hand.
-                rec.state &= !state::ACTIVE;
-                c.n_active -= 1;
+                rec.state = st & !state::ACTIVE;
+                c.act.n_active -= 1;
                 if st & state::INTERNAL == 0 {
-                    c.event_count -= 1;
+                    c.act.event_count -= 1;
                 }
-            } else {
+            } else if events.contains(Ev::SIGNAL) {
                 // A signal's pending deliveries survive the delete that precedes
                 // a non-persistent callback; a delete during it cancels them.
                 let ncalls = rec.ncalls;
                 c.del_nolock(idx);
                 c.r(idx).ncalls = ncalls;
+            } else {
+                c.del_nolock(idx);
             }
             if st & state::INTERNAL == 0 {
                 count += 1;
@@ -198,7 +216,6 @@ impl<H: Handler> RawBase<H> {
                 fired.what
             );
             c.current = Some(id);
-            c.current_key = key;
             c.current_waiters = 0;
 
             if finalizing {
@@ -224,11 +241,17 @@ impl<H: Handler> RawBase<H> {
                     }
                 }
             } else {
-                if events.contains(Ev::PERSIST) && c.r(idx).period != 0 {
+                if rearm {
                     c.rearm_persist(idx);
                 }
-                let (g, _) = self.call_out(core, id, data, fired);
-                core = g;
+                if let Some(mut h) = copy {
+                    drop(core);
+                    h.call(self, data, fired);
+                    core = self.lock();
+                } else {
+                    let (g, _) = self.call_out(core, id, data, fired);
+                    core = g;
+                }
             }
 
             let c = &mut *core;
@@ -237,12 +260,15 @@ impl<H: Handler> RawBase<H> {
                 c.current_waiters = 0;
                 self.shared.cond.notify_all();
             }
+            // A transient record that went idle (not pending, not active) is
+            // freed now.
             if let Some(slot) = c.slots.get(idx as usize) {
+                let busy = state::INSERTED | state::TIMEOUT | state::ACTIVE;
                 if slot.gen == gen
                     && slot
                         .rec
                         .as_ref()
-                        .is_some_and(|r| r.state & state::TRANSIENT != 0)
+                        .is_some_and(|r| r.state & (state::TRANSIENT | busy) == state::TRANSIENT)
                 {
                     c.release_if_idle(idx);
                 }
@@ -253,15 +279,15 @@ impl<H: Handler> RawBase<H> {
             if count >= max {
                 return (count as i32, core);
             }
-            if count > 0 {
-                if let Some(end) = endtime {
+            if let Some(end) = endtime {
+                if count > 0 {
                     c.update_cache();
                     if c.now() >= end {
                         return (count as i32, core);
                     }
                 }
             }
-            if c.event_continue {
+            if c.act.event_continue {
                 break;
             }
         }

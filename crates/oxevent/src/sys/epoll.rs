@@ -245,20 +245,22 @@ impl Backend for Epoll {
                 continue;
             }
             let what = e.events;
-            let mut ev = Ev::NONE;
+            // EPOLLIN (0x1) -> READ (0x2), EPOLLOUT (0x4) -> WRITE (0x4),
+            // EPOLLRDHUP (0x2000) -> CLOSED (0x80); hang-up or error wakes
+            // both readers and writers.
+            const _: () = assert!(
+                libc::EPOLLIN == 0x1
+                    && libc::EPOLLOUT == 0x4
+                    && libc::EPOLLRDHUP == 0x2000
+                    && Ev::READ.bits() == 0x2
+                    && Ev::WRITE.bits() == 0x4
+                    && Ev::CLOSED.bits() == 0x80
+            );
+            let mut bits = ((what & 0x1) << 1) | (what & 0x4) | ((what >> 6) & 0x80);
             if what & (libc::EPOLLHUP | libc::EPOLLERR) as u32 != 0 {
-                ev = Ev::READ | Ev::WRITE;
-            } else {
-                if what & libc::EPOLLIN as u32 != 0 {
-                    ev |= Ev::READ;
-                }
-                if what & libc::EPOLLOUT as u32 != 0 {
-                    ev |= Ev::WRITE;
-                }
+                bits |= 0x6;
             }
-            if what & libc::EPOLLRDHUP as u32 != 0 {
-                ev |= Ev::CLOSED;
-            }
+            let ev = Ev::from_bits(bits as u16);
             if !ev.is_empty() {
                 out.push((fd, ev));
             }
