@@ -557,6 +557,7 @@ pub extern "C" fn event_free(ev: *mut Event) {
     })
 }
 
+#[inline]
 fn keyed(ev: &mut Event, op: KeyedOp<CHandler>, who: &str) -> c_int {
     let Some(base) = ev_base(ev) else {
         warnx(&format!("{who}: event has no event_base set."));

@@ -260,6 +260,7 @@ const COMMON_TIMEOUT_MAGIC: i64 = 0x5000_0000;
 
 /// Decodes an `event_add` timeout: NULL, a common timeout, or a duration
 /// (negative durations are already due, as in libevent).
+#[inline]
 pub(crate) fn decode_tv(base: &FfiBase, tv: *const libc::timeval) -> Option<Timeout> {
     // SAFETY: NULL or a valid timeval, per the API contract.
     let tv = unsafe { tv.as_ref() }?;
@@ -281,6 +282,10 @@ pub(crate) fn decode_tv(base: &FfiBase, tv: *const libc::timeval) -> Option<Time
 pub(crate) fn tv_duration(sec: i64, usec: i64) -> Duration {
     if sec < 0 || usec < 0 {
         return Duration::ZERO;
+    }
+    if usec < 1_000_000 {
+        // The usual, normalised timeval: no carry into the seconds.
+        return Duration::new(sec as u64, usec as u32 * 1000);
     }
     Duration::from_secs(sec as u64).saturating_add(Duration::from_micros(usec as u64))
 }

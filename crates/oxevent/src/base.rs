@@ -566,6 +566,7 @@ impl<H: Handler> RawBase<H> {
     /// assert_eq!(seen, [Ev::WRITE]);
     /// assert_eq!(base.find_key(key), None); // idle after its run, so freed
     /// ```
+    #[inline]
     pub fn keyed(
         &self,
         prev: Option<EventId>,
@@ -2009,6 +2010,7 @@ pub enum Timeout {
 }
 
 impl Timeout {
+    #[inline]
     pub(crate) fn into_when(self) -> When {
         match self {
             Timeout::After(d) => When::After(duration_ns(d)),
@@ -2018,9 +2020,11 @@ impl Timeout {
     }
 }
 
+#[inline]
 pub(crate) fn duration_ns(d: Duration) -> u64 {
-    u64::try_from(d.as_nanos())
-        .unwrap_or(u64::MAX / 2)
+    d.as_secs()
+        .saturating_mul(1_000_000_000)
+        .saturating_add(d.subsec_nanos() as u64)
         .min(u64::MAX / 2)
 }
 

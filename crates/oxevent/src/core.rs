@@ -103,6 +103,7 @@ impl<H> Core<H> {
         self.act.seq
     }
 
+    #[inline]
     pub(crate) fn alloc(
         &mut self,
         spec: EventSpec,
@@ -220,6 +221,7 @@ impl<H> Core<H> {
         }
     }
 
+    #[inline]
     pub(crate) fn now(&mut self) -> u64 {
         if self.time_cache != 0 {
             self.time_cache
@@ -254,6 +256,7 @@ impl<H> Core<H> {
         self.virtual_count > 0 || self.act.event_count > 0
     }
 
+    #[inline]
     pub(crate) fn count_incr(&mut self, internal: bool) {
         if !internal {
             self.act.event_count += 1;
@@ -267,6 +270,7 @@ impl<H> Core<H> {
         }
     }
 
+    #[inline]
     pub(crate) fn add_nolock(&mut self, idx: u32, when: Option<When>) -> Result<()> {
         let rec = self.r(idx);
         if rec.state & state::FINALIZING != 0 {
@@ -323,6 +327,7 @@ impl<H> Core<H> {
         Ok(())
     }
 
+    #[inline]
     pub(crate) fn insert_timeout(&mut self, idx: u32, at: u64, common: u16) {
         let seq = self.next_seq();
         let rec = self.r(idx);
@@ -381,12 +386,16 @@ impl<H> Core<H> {
         }
     }
 
+    #[inline]
     pub(crate) fn del_nolock(&mut self, idx: u32) {
         let rec = self.r(idx);
         if rec.events.contains(Ev::SIGNAL) {
             rec.ncalls = 0;
         }
         let st = rec.state;
+        if st & (state::TIMEOUT | state::ACTIVE | state::INSERTED) == 0 {
+            return;
+        }
         if st & state::TIMEOUT != 0 {
             self.remove_timeout(idx);
         }
@@ -689,10 +698,15 @@ impl<H> Core<H> {
         // The timeout is already off its queue: clear the flag, then delete
         // the rest (I/O registration, activation) as libevent does.
         let rec = self.r(idx);
-        rec.state &= !state::TIMEOUT;
-        let internal = rec.state & state::INTERNAL != 0;
-        self.count_decr(internal);
-        self.del_nolock(idx);
+        let st = rec.state & !state::TIMEOUT;
+        rec.state = st;
+        let signal = rec.events.contains(Ev::SIGNAL);
+        if st & state::INTERNAL == 0 {
+            self.act.event_count -= 1;
+        }
+        if st & (state::ACTIVE | state::INSERTED) != 0 || signal {
+            self.del_nolock(idx);
+        }
         self.activate_nolock(idx, Ev::TIMEOUT, 1);
     }
 
