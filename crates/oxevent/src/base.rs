@@ -24,7 +24,7 @@ use crate::error::{Error, Result};
 use crate::event::{state, Callback, EventId, EventInfo, Fired, Handler, Pending, Record, When};
 use crate::flags::Ev;
 use crate::sys::{self, signal as sig, Backend, Features, Method};
-use crate::timer::{CommonQueue, CommonTimeout, TimerHeap, MAX_COMMON};
+use crate::timer::{CommonQueue, CommonTimeout, TimerWheel, MAX_COMMON};
 
 /// Loop flags of [`RawBase::run`] (libevent's `EVLOOP_*`).
 ///
@@ -380,7 +380,7 @@ impl<H: Handler> RawBase<H> {
                 .collect(),
             sig_pair: None,
             notify_fd,
-            heap: TimerHeap::default(),
+            timers: TimerWheel::default(),
             common: Vec::new(),
             act: Act::new(1),
             virtual_count: 0,

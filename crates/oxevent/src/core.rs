@@ -1,5 +1,5 @@
 //! A base's state and its state machine ("nolock" operations): records,
-//! fd and signal maps, the timer heap and common queues, active queues and
+//! fd and signal maps, the timer wheel and common queues, active queues and
 //! the counters libevent reports. Everything here runs with the base lock
 //! held and never calls user code; the loop (`dispatch.rs`) and the public
 //! API (`base.rs`) drive it.
@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 use crate::event::{state, Callback, EventId, Record, Slot, When};
 use crate::flags::Ev;
 use crate::sys::{self, signal as sig, Backend, Method};
-use crate::timer::{CommonEntry, CommonQueue, TimerHeap};
+use crate::timer::{CommonEntry, CommonQueue, TimerWheel};
 
 /// Hashes struct addresses (the C face's record keys): one multiply.
 #[derive(Default)]
@@ -36,6 +36,14 @@ impl Hasher for KeyHasher {
         self.0
     }
 }
+
+/// How far ahead of the timer being expired its successors' records are
+/// prefetched.
+pub(crate) const PREFETCH_AHEAD: usize = 8;
+
+/// Active queues shorter than this are not prefetched (their records are
+/// still in the cache from activation).
+pub(crate) const PREFETCH_MIN_QUEUE: usize = 1024;
 
 pub(crate) type KeyMap = HashMap<usize, u32, BuildHasherDefault<KeyHasher>>;
 
@@ -75,7 +83,7 @@ pub(crate) struct Core<H> {
     pub(crate) sigs: Vec<SigEntry>,
     pub(crate) sig_pair: Option<(RawFd, RawFd)>,
     pub(crate) notify_fd: RawFd,
-    pub(crate) heap: TimerHeap,
+    pub(crate) timers: TimerWheel,
     pub(crate) common: Vec<CommonQueue>,
     /// Active queues and the counters activation changes.
     pub(crate) act: Act,
@@ -338,7 +346,7 @@ impl<H> Core<H> {
         let internal = rec.state & state::INTERNAL != 0;
         self.count_incr(internal);
         if common == 0 {
-            self.heap.schedule(idx, at);
+            self.timers.schedule(idx, at);
         } else {
             let q = &mut self.common[common as usize - 1].queue;
             let entry = CommonEntry { at, slot: idx, seq };
@@ -356,7 +364,7 @@ impl<H> Core<H> {
         let common = rec.common;
         let internal = rec.state & state::INTERNAL != 0;
         if common == 0 {
-            self.heap.remove(idx);
+            self.timers.remove(idx);
         } else {
             // Lazy: the queue entry goes stale with the sequence number.
             let seq = self.next_seq();
@@ -679,7 +687,7 @@ impl<H> Core<H> {
     }
 
     pub(crate) fn next_timeout(&mut self) -> Option<Duration> {
-        let mut earliest = self.heap.peek().map(|(at, _)| at);
+        let mut earliest = self.timers.peek().map(|(at, _)| at);
         for qi in 0..self.common.len() {
             while let Some(front) = self.common[qi].queue.front() {
                 if self.common_entry_live(qi, front) {
@@ -712,7 +720,14 @@ impl<H> Core<H> {
 
     pub(crate) fn timeout_process(&mut self) {
         let now = self.now();
-        while let Some(idx) = self.heap.pop_due(now) {
+        while let Some(idx) = self.timers.pop_due(now) {
+            // Records of expiring timers are scattered: start loading the
+            // one a few places ahead while this one is handled.
+            if let Some(ahead) = self.timers.upcoming(PREFETCH_AHEAD) {
+                if let Some(slot) = self.slots.get(ahead as usize) {
+                    sys::prefetch(slot);
+                }
+            }
             self.expire(idx);
         }
         for qi in 0..self.common.len() {
@@ -840,6 +855,18 @@ impl ActiveQueue {
     #[inline]
     pub(crate) fn front(&self) -> Option<&(u32, u32)> {
         self.buf.get(self.head)
+    }
+
+    /// Entries queued (live or stale).
+    #[inline]
+    pub(crate) fn len(&self) -> usize {
+        self.buf.len() - self.head
+    }
+
+    /// The slot `k` places behind the front, if queued (a prefetch hint).
+    #[inline]
+    pub(crate) fn ahead(&self, k: usize) -> Option<u32> {
+        self.buf.get(self.head + k).map(|e| e.0)
     }
 }
 

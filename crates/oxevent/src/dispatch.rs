@@ -11,7 +11,7 @@ use std::sync::{Arc, MutexGuard};
 use std::time::Duration;
 
 use crate::base::{LoopExit, LoopFlags, RawBase};
-use crate::core::Core;
+use crate::core::{Core, PREFETCH_AHEAD, PREFETCH_MIN_QUEUE};
 use crate::error::{Error, Result};
 use crate::event::{state, Callback, EventId, Fired, Handler};
 use crate::flags::Ev;
@@ -154,11 +154,21 @@ impl<H: Handler> RawBase<H> {
         data: &mut H::Data,
     ) -> (i32, MutexGuard<'a, Core<H>>) {
         let mut count: usize = 0;
+        // Large batches (many timers expiring together) outgrow the cache
+        // between activation and this pass: their records are loaded ahead.
+        let long = core.act.active[pri].len() >= PREFETCH_MIN_QUEUE;
         loop {
             let c = &mut *core;
             let Some((idx, seq)) = c.act.active[pri].pop_front() else {
                 break;
             };
+            if long {
+                if let Some(ahead) = c.act.active[pri].ahead(PREFETCH_AHEAD) {
+                    if let Some(slot) = c.slots.get(ahead as usize) {
+                        sys::prefetch(slot);
+                    }
+                }
+            }
             let Some(slot) = c.slots.get_mut(idx as usize) else {
                 continue;
             };

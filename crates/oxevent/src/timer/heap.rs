@@ -99,6 +99,7 @@ impl TimerHeap {
 
     /// Removes and returns the earliest entry if it is due at `now`.
     #[inline]
+    #[cfg_attr(not(test), allow(dead_code))] // the wheel pops through peek + remove
     pub(crate) fn pop_due(&mut self, now: u64) -> Option<u32> {
         let top = *self.heap.first()?;
         if top.at > now {

@@ -1,5 +1,6 @@
-//! Timers: the indexed heap for arbitrary deadlines and the common-timeout
-//! queues for many events sharing one duration.
+//! Timers: the lazily sorted timing wheel for arbitrary deadlines (with the
+//! indexed heap behind it for deadlines beyond its horizon) and the
+//! common-timeout queues for many events sharing one duration.
 //!
 //! A common-timeout queue is a FIFO: every entry has the same duration and
 //! deadlines only grow, so appending keeps it sorted and add/remove are O(1).
@@ -7,10 +8,11 @@
 //! This module owns deadlines only; the engine decides what firing means.
 
 pub(crate) mod heap;
+pub(crate) mod wheel;
 
 use std::collections::VecDeque;
 
-pub(crate) use heap::TimerHeap;
+pub(crate) use wheel::TimerWheel;
 
 /// The most common-timeout queues a base may have (libevent's limit).
 pub(crate) const MAX_COMMON: usize = 256;
