@@ -850,10 +850,7 @@ pub extern "C" fn event_base_once(
     guard(-1, || {
         let Some(b) = base_ref(base) else { return -1 };
         let timeout = decode_tv(b, tv);
-        let h = CHandler::Event {
-            cb,
-            arg: arg as usize,
-        };
+        let h = CHandler::new(cb, arg as usize);
         match b.base.once(fd, Ev::from_bits(events as u16), timeout, h) {
             Ok(_) => 0,
             Err(e) => {

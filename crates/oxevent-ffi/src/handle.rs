@@ -24,10 +24,9 @@ use crate::abi::{event_callback_fn, event_finalize_callback_fn, Event, EVLIST_IN
 #[derive(Debug)]
 pub(crate) enum CHandler {
     /// `cb(fd, what, arg)`.
-    Event {
-        cb: Option<event_callback_fn>,
-        arg: usize,
-    },
+    Event { cb: event_callback_fn, arg: usize },
+    /// An event assigned with a NULL callback: warns when it fires.
+    NoCallback,
     /// `event_finalize`'s `cb(ev, arg)`, then `free(ev)` for
     /// `event_free_finalize`. Rare, so kept out of line.
     Finalize(Box<Finalizer>),
@@ -42,16 +41,26 @@ pub(crate) struct Finalizer {
     pub(crate) free: bool,
 }
 
+impl CHandler {
+    /// The handler for `cb(fd, what, arg)`; NULL gets the warning variant.
+    pub(crate) fn new(cb: Option<event_callback_fn>, arg: usize) -> CHandler {
+        match cb {
+            Some(cb) => CHandler::Event { cb, arg },
+            None => CHandler::NoCallback,
+        }
+    }
+}
+
 impl Handler for CHandler {
     type Data = ();
     fn call(&mut self, _base: &RawBase<Self>, _data: &mut (), fired: Fired) {
         match *self {
-            CHandler::Event { cb: Some(cb), arg } => {
+            CHandler::Event { cb, arg } => {
                 // SAFETY: the program registered `cb` with `arg` for this event;
                 // calling it with libevent's arguments is what it asked for.
                 unsafe { cb(fired.fd, fired.what.bits() as c_short, arg as *mut c_void) }
             }
-            CHandler::Event { cb: None, .. } => {
+            CHandler::NoCallback => {
                 crate::boundary::warnx("event fired with a NULL callback; ignored")
             }
             CHandler::Finalize(ref f) => {
@@ -71,7 +80,7 @@ impl Handler for CHandler {
     #[inline]
     fn fast_copy(&self) -> Option<Self> {
         match *self {
-            CHandler::Event { cb: Some(cb), arg } => Some(CHandler::Event { cb: Some(cb), arg }),
+            CHandler::Event { cb, arg } => Some(CHandler::Event { cb, arg }),
             _ => None,
         }
     }
@@ -246,10 +255,10 @@ pub(crate) fn spec_of(ev: &Event) -> EventSpec {
 
 /// The handler of an assigned struct.
 pub(crate) fn handler_of(ev: &Event) -> CHandler {
-    CHandler::Event {
-        cb: ev.ev_evcallback.evcb_cb_union,
-        arg: ev.ev_evcallback.evcb_arg as usize,
-    }
+    CHandler::new(
+        ev.ev_evcallback.evcb_cb_union,
+        ev.ev_evcallback.evcb_arg as usize,
+    )
 }
 
 const MICROSECONDS_MASK: i64 = 0x000f_ffff;

@@ -1,10 +1,11 @@
 //! The event base's public API: creation, events, timers, loop control.
 //! Its state machine is in `core.rs`, its loop in `dispatch.rs`.
 //!
-//! One `Mutex` guards a base's whole state ([`Core`]). It is released while
-//! the backend waits and while each callback runs (engine rule 2: take the
-//! handler out, unlock, call, re-lock, put it back only if the record is still
-//! the same one). Other threads may add, delete and activate events at any
+//! One lock (`sys::lock::BaseLock`, a futex mutex) guards a base's whole
+//! state ([`Core`]). It is released while the backend waits and while each
+//! callback runs (engine rule 2: take the handler out, or copy a cheap one,
+//! unlock, call, re-lock, put it back only if the record is still the same
+//! one). Other threads may add, delete and activate events at any
 //! time; they wake a waiting loop through an eventfd.
 //!
 //! The loop follows libevent's `event_base_loop` step for step: compute the
@@ -15,7 +16,7 @@
 
 use std::collections::VecDeque;
 use std::os::fd::RawFd;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::config::{BaseFlags, Config};
@@ -23,6 +24,7 @@ use crate::core::{Act, ActiveQueue, Core, KeyMap, SigEntry};
 use crate::error::{Error, Result};
 use crate::event::{state, Callback, EventId, EventInfo, Fired, Handler, Pending, Record, When};
 use crate::flags::Ev;
+use crate::sys::lock::{BaseLock, Cond, LockGuard};
 use crate::sys::{self, signal as sig, Backend, Features, Method};
 use crate::timer::{CommonQueue, CommonTimeout, TimerWheel, MAX_COMMON};
 
@@ -214,8 +216,8 @@ pub struct EventSpec {
 }
 
 pub(crate) struct Shared<H> {
-    pub(crate) core: Mutex<Core<H>>,
-    pub(crate) cond: Condvar,
+    pub(crate) core: BaseLock<Core<H>>,
+    pub(crate) cond: Cond,
 }
 
 /// An event base, generic over what runs when an event fires.
@@ -402,16 +404,17 @@ impl<H: Handler> RawBase<H> {
         };
         let base = RawBase {
             shared: Arc::new(Shared {
-                core: Mutex::new(core),
-                cond: Condvar::new(),
+                core: BaseLock::new(core),
+                cond: Cond::new(),
             }),
         };
         base.lock().refresh_wall_offset();
         Ok(base)
     }
 
-    pub(crate) fn lock(&self) -> MutexGuard<'_, Core<H>> {
-        self.shared.core.lock().unwrap_or_else(|p| p.into_inner())
+    #[inline]
+    pub(crate) fn lock(&self) -> LockGuard<'_, Core<H>> {
+        self.shared.core.lock()
     }
 
     /// Whether two handles name the same base.
@@ -959,7 +962,7 @@ impl<H: Handler> RawBase<H> {
 
     /// `event_del` on a live record: deletes it, wakes the loop, waits for
     /// its running callback as `mode` says, then frees it if it is transient.
-    fn del_locked<'a>(&'a self, mut core: MutexGuard<'a, Core<H>>, id: EventId, mode: DelMode) {
+    fn del_locked<'a>(&'a self, mut core: LockGuard<'a, Core<H>>, id: EventId, mode: DelMode) {
         crate::log::debug_log!("event_del: event {id:?}");
         let events = core.rec(id).map_or(Ev::NONE, |r| r.events);
         core.del_nolock(id.idx);
@@ -975,10 +978,10 @@ impl<H: Handler> RawBase<H> {
 
     pub(crate) fn wait_not_running<'a>(
         &'a self,
-        mut core: MutexGuard<'a, Core<H>>,
+        mut core: LockGuard<'a, Core<H>>,
         id: EventId,
         wait: bool,
-    ) -> MutexGuard<'a, Core<H>> {
+    ) -> LockGuard<'a, Core<H>> {
         if !wait {
             return core;
         }
@@ -987,11 +990,7 @@ impl<H: Handler> RawBase<H> {
             && core.loop_thread != sys::thread_token()
         {
             core.current_waiters += 1;
-            core = self
-                .shared
-                .cond
-                .wait(core)
-                .unwrap_or_else(|p| p.into_inner());
+            core = self.shared.cond.wait(core);
         }
         core
     }

@@ -102,7 +102,7 @@ pub(crate) struct Core<H> {
     pub(crate) max_dispatch: Option<u64>,
     pub(crate) max_callbacks: usize,
     pub(crate) limit_after_prio: usize,
-    pub(crate) io_buf: Vec<(RawFd, Ev)>,
+    pub(crate) io_buf: Vec<sys::Ready>,
 }
 
 impl<H> Core<H> {
@@ -605,7 +605,7 @@ impl<H> Core<H> {
         }
     }
 
-    pub(crate) fn process_io(&mut self, ready: &[(RawFd, Ev)]) {
+    pub(crate) fn process_io(&mut self, ready: &[sys::Ready]) {
         let sig_fd = self.sig_pair.map_or(-1, |p| p.0);
         let notify_fd = self.notify_fd;
         let mut internal = false;
@@ -613,7 +613,14 @@ impl<H> Core<H> {
             // One borrow split for the whole batch: the fd lists are read
             // while records and queues change.
             let (fds, slots, q) = self.split();
-            for &(fd, what) in ready {
+            // `Act::activate`, unrolled for a batch: the counters live in
+            // locals and are written back once.
+            let mut seq = q.seq;
+            let (mut added, mut counted) = (0usize, 0usize);
+            let running = q.running_priority;
+            let last_pri = q.active.len() - 1;
+            for r in ready {
+                let fd = sys::ready_fd(r);
                 // The internal fds have no events in `fds`: checked only
                 // when a ready fd has none.
                 let events = match fds.get(fd as usize) {
@@ -627,17 +634,41 @@ impl<H> Core<H> {
                     let Some(rec) = slots.get_mut(idx as usize).and_then(|s| s.rec.as_mut()) else {
                         continue;
                     };
-                    let m = rec.events & what & Ev::IO;
-                    if !m.is_empty() {
-                        q.activate(rec, idx, m, 1);
+                    let m = rec.events & sys::ready_ev(r) & Ev::IO;
+                    if m.is_empty() {
+                        continue;
                     }
+                    let st = rec.state;
+                    if st & (state::FINALIZING | state::ACTIVE) != 0 {
+                        if st & state::FINALIZING == 0 {
+                            rec.res |= m;
+                        }
+                        continue;
+                    }
+                    rec.res = m;
+                    if (rec.pri as i32) < running {
+                        q.event_continue = true;
+                    }
+                    rec.ncalls = 1;
+                    rec.state = st | state::ACTIVE;
+                    seq = seq.wrapping_add(1);
+                    rec.active_seq = seq;
+                    added += 1;
+                    counted += (st & state::INTERNAL == 0) as usize;
+                    q.active[(rec.pri as usize).min(last_pri)].push_back((idx, seq));
                 }
             }
+            q.seq = seq;
+            q.n_active += added;
+            q.n_active_max = q.n_active_max.max(q.n_active);
+            q.event_count += counted;
+            q.event_count_max = q.event_count_max.max(q.event_count);
         }
         if internal {
             // The signal pair and the notify fd, after the program's fds (as
             // libevent's internal signal event runs after the I/O pass).
-            for &(fd, _) in ready {
+            for r in ready {
+                let fd = sys::ready_fd(r);
                 if fd == sig_fd {
                     self.read_signals(fd);
                 } else if fd == notify_fd {

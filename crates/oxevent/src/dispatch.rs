@@ -7,7 +7,9 @@
 //! out of its record, called, and put back only if the record is still the
 //! same one.
 
-use std::sync::{Arc, MutexGuard};
+use std::sync::Arc;
+
+use crate::sys::lock::LockGuard;
 use std::time::Duration;
 
 use crate::base::{LoopExit, LoopFlags, RawBase};
@@ -116,9 +118,9 @@ impl<H: Handler> RawBase<H> {
 
     fn process_active<'a>(
         &'a self,
-        mut core: MutexGuard<'a, Core<H>>,
+        mut core: LockGuard<'a, Core<H>>,
         data: &mut H::Data,
-    ) -> (i32, MutexGuard<'a, Core<H>>) {
+    ) -> (i32, LockGuard<'a, Core<H>>) {
         let endtime = core.max_dispatch.map(|d| {
             core.update_cache();
             core.now() + d
@@ -147,12 +149,12 @@ impl<H: Handler> RawBase<H> {
 
     fn process_queue<'a>(
         &'a self,
-        mut core: MutexGuard<'a, Core<H>>,
+        mut core: LockGuard<'a, Core<H>>,
         pri: usize,
         max: usize,
         endtime: Option<u64>,
         data: &mut H::Data,
-    ) -> (i32, MutexGuard<'a, Core<H>>) {
+    ) -> (i32, LockGuard<'a, Core<H>>) {
         let mut count: usize = 0;
         // Large batches (many timers expiring together) outgrow the cache
         // between activation and this pass: their records are loaded ahead.
@@ -189,79 +191,37 @@ impl<H: Handler> RawBase<H> {
                 what: rec.res,
             };
             c.current_key = rec.key;
-            // What runs: a copy of a cheap handler (left in its record), the
-            // handler taken out, loopexit's flag, or nothing.
-            let (copy, is_exit) = match &rec.cb {
-                Callback::User(h) => (h.fast_copy(), false),
-                Callback::Exit => (None, true),
-                Callback::Taken => (None, false),
-            };
-            let rearm = events.contains(Ev::PERSIST)
-                && !finalizing
-                && !is_exit
-                && !events.contains(Ev::SIGNAL)
-                && rec.period != 0;
-            if events.contains(Ev::PERSIST) || finalizing {
-                // Fast path of remove_active, with the record in hand.
-                rec.state = st & !state::ACTIVE;
-                c.act.n_active -= 1;
-                if st & state::INTERNAL == 0 {
-                    c.act.event_count -= 1;
-                }
-            } else if events.contains(Ev::SIGNAL) {
-                // A signal's pending deliveries survive the delete that precedes
-                // a non-persistent callback; a delete during it cancels them.
-                let ncalls = rec.ncalls;
-                c.del_nolock(idx);
-                c.r(idx).ncalls = ncalls;
-            } else {
-                c.del_nolock(idx);
-            }
-            if st & state::INTERNAL == 0 {
-                count += 1;
-            }
+            count += (st & state::INTERNAL == 0) as usize;
             crate::log::debug_log!(
                 "event_process_active: event {id:?} (fd {}), res {:?}",
                 fired.fd,
                 fired.what
             );
-            c.current = Some(id);
-            c.current_waiters = 0;
-
-            if finalizing {
-                let cb = c.free_slot(idx);
-                c.current = None;
-                drop(core);
-                if let Some(Callback::User(mut h)) = cb {
-                    h.call(self, data, fired);
-                }
-                core = self.lock();
-            } else if is_exit {
-                c.event_gotterm = true;
-            } else if events.contains(Ev::SIGNAL) {
-                while let Some(rec) = core.live_mut(id) {
-                    if rec.ncalls == 0 {
-                        break;
+            // The common case: an I/O or timer event whose handler copies
+            // cheaply (the C face's): the copy runs, the original stays.
+            let copy = match &rec.cb {
+                Callback::User(h) if !finalizing && !events.contains(Ev::SIGNAL) => h.fast_copy(),
+                _ => None,
+            };
+            if let Some(mut h) = copy {
+                if events.contains(Ev::PERSIST) {
+                    let rearm = rec.period != 0;
+                    rec.state = st & !state::ACTIVE;
+                    c.act.n_active -= 1;
+                    c.act.event_count -= (st & state::INTERNAL == 0) as usize;
+                    if rearm {
+                        c.rearm_persist(idx);
                     }
-                    rec.ncalls -= 1;
-                    let (g, done) = self.call_out(core, id, data, fired);
-                    core = g;
-                    if done || core.event_break {
-                        break;
-                    }
-                }
-            } else {
-                if rearm {
-                    c.rearm_persist(idx);
-                }
-                if let Some(mut h) = copy {
-                    drop(core);
-                    h.call(self, data, fired);
-                    core = self.lock();
                 } else {
-                    let (g, _) = self.call_out(core, id, data, fired);
-                    core = g;
+                    c.del_nolock(idx);
                 }
+                c.current = Some(id);
+                c.current_waiters = 0;
+                drop(core);
+                h.call(self, data, fired);
+                core = self.lock();
+            } else {
+                core = self.run_one_slow(core, id, st, fired, data);
             }
 
             let c = &mut *core;
@@ -304,16 +264,89 @@ impl<H: Handler> RawBase<H> {
         (count as i32, core)
     }
 
+    /// One activation that is not the common case: a finalizer, loopexit,
+    /// a signal (run once per delivery), or a handler that must be taken out
+    /// of its record to run.
+    fn run_one_slow<'a>(
+        &'a self,
+        mut core: LockGuard<'a, Core<H>>,
+        id: EventId,
+        st: u8,
+        fired: Fired,
+        data: &mut H::Data,
+    ) -> LockGuard<'a, Core<H>> {
+        let idx = id.idx;
+        let c = &mut *core;
+        let rec = c.r(idx);
+        let events = rec.events;
+        let finalizing = st & state::FINALIZING != 0;
+        let is_exit = matches!(rec.cb, Callback::Exit);
+        let rearm = events.contains(Ev::PERSIST)
+            && !finalizing
+            && !is_exit
+            && !events.contains(Ev::SIGNAL)
+            && rec.period != 0;
+        if events.contains(Ev::PERSIST) || finalizing {
+            // Fast path of remove_active, with the record in hand.
+            rec.state = st & !state::ACTIVE;
+            c.act.n_active -= 1;
+            if st & state::INTERNAL == 0 {
+                c.act.event_count -= 1;
+            }
+        } else if events.contains(Ev::SIGNAL) {
+            // A signal's pending deliveries survive the delete that precedes
+            // a non-persistent callback; a delete during it cancels them.
+            let ncalls = rec.ncalls;
+            c.del_nolock(idx);
+            c.r(idx).ncalls = ncalls;
+        } else {
+            c.del_nolock(idx);
+        }
+        c.current = Some(id);
+        c.current_waiters = 0;
+
+        if finalizing {
+            let cb = c.free_slot(idx);
+            c.current = None;
+            drop(core);
+            if let Some(Callback::User(mut h)) = cb {
+                h.call(self, data, fired);
+            }
+            core = self.lock();
+        } else if is_exit {
+            c.event_gotterm = true;
+        } else if events.contains(Ev::SIGNAL) {
+            while let Some(rec) = core.live_mut(id) {
+                if rec.ncalls == 0 {
+                    break;
+                }
+                rec.ncalls -= 1;
+                let (g, done) = self.call_out(core, id, data, fired);
+                core = g;
+                if done || core.event_break {
+                    break;
+                }
+            }
+        } else {
+            if rearm {
+                c.rearm_persist(idx);
+            }
+            let (g, _) = self.call_out(core, id, data, fired);
+            core = g;
+        }
+        core
+    }
+
     /// Takes the handler out, runs it unlocked, and puts it back if the record
     /// is still the same one. Returns whether the record is gone.
     #[inline]
     fn call_out<'a>(
         &'a self,
-        mut core: MutexGuard<'a, Core<H>>,
+        mut core: LockGuard<'a, Core<H>>,
         id: EventId,
         data: &mut H::Data,
         fired: Fired,
-    ) -> (MutexGuard<'a, Core<H>>, bool) {
+    ) -> (LockGuard<'a, Core<H>>, bool) {
         let Some(rec) = core.live_mut(id) else {
             return (core, true);
         };

@@ -18,10 +18,11 @@
 
 use std::io;
 use std::os::fd::RawFd;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use super::{cvt, timeout_ms, Backend, Features, Method};
+use super::{cvt, timeout_ms, Backend, Features, Method, Ready};
 use crate::flags::Ev;
 
 const INITIAL_EVENTS: usize = 32;
@@ -40,8 +41,8 @@ pub(crate) struct Epoll {
     changelist: Option<Mutex<Vec<Change>>>,
     /// A timerfd for microsecond-precision waits, or -1.
     timerfd: RawFd,
-    /// Reused event array; only the dispatching thread touches it.
-    events: Mutex<Vec<libc::epoll_event>>,
+    /// How many results the next wait asks for (grows while waits fill it).
+    cap: AtomicUsize,
 }
 
 fn mask(ev: Ev) -> u32 {
@@ -91,10 +92,7 @@ impl Epoll {
             epfd,
             changelist: changelist.then(|| Mutex::new(Vec::new())),
             timerfd,
-            events: Mutex::new(vec![
-                libc::epoll_event { events: 0, u64: 0 };
-                INITIAL_EVENTS
-            ]),
+            cap: AtomicUsize::new(INITIAL_EVENTS),
         })
     }
 
@@ -201,7 +199,7 @@ impl Backend for Epoll {
         }
     }
 
-    fn dispatch(&self, timeout: Option<Duration>, out: &mut Vec<(RawFd, Ev)>) -> io::Result<()> {
+    fn dispatch(&self, timeout: Option<Duration>, out: &mut Vec<Ready>) -> io::Result<()> {
         if let Some(list) = &self.changelist {
             let pending = std::mem::take(&mut *list.lock().unwrap_or_else(|p| p.into_inner()));
             for (fd, old, new, went_empty) in pending {
@@ -224,10 +222,14 @@ impl Backend for Epoll {
         } else {
             timeout_ms(timeout)
         };
-        let mut events = self.events.lock().unwrap_or_else(|p| p.into_inner());
-        let cap = events.len();
-        // SAFETY: `events` has `cap` initialised slots the kernel may overwrite.
-        let n = unsafe { libc::epoll_wait(self.epfd, events.as_mut_ptr(), cap as libc::c_int, ms) };
+        // The kernel writes straight into the loop's buffer: `Ready` is
+        // `epoll_event`.
+        let cap = self.cap.load(Ordering::Relaxed);
+        out.clear();
+        out.reserve(cap);
+        // SAFETY: `out` has room for `cap` entries; the kernel writes at most
+        // `cap` of them and reports how many.
+        let n = unsafe { libc::epoll_wait(self.epfd, out.as_mut_ptr(), cap as libc::c_int, ms) };
         if n < 0 {
             let e = io::Error::last_os_error();
             return if e.raw_os_error() == Some(libc::EINTR) {
@@ -237,36 +239,22 @@ impl Backend for Epoll {
             };
         }
         let n = n as usize;
-        for e in &events[..n] {
-            let fd = e.u64 as u32 as RawFd;
-            if fd == self.timerfd {
-                let mut buf = [0u8; 8];
-                super::drain(fd, &mut buf);
-                continue;
-            }
-            let what = e.events;
-            // EPOLLIN (0x1) -> READ (0x2), EPOLLOUT (0x4) -> WRITE (0x4),
-            // EPOLLRDHUP (0x2000) -> CLOSED (0x80); hang-up or error wakes
-            // both readers and writers.
-            const _: () = assert!(
-                libc::EPOLLIN == 0x1
-                    && libc::EPOLLOUT == 0x4
-                    && libc::EPOLLRDHUP == 0x2000
-                    && Ev::READ.bits() == 0x2
-                    && Ev::WRITE.bits() == 0x4
-                    && Ev::CLOSED.bits() == 0x80
-            );
-            let mut bits = ((what & 0x1) << 1) | (what & 0x4) | ((what >> 6) & 0x80);
-            if what & (libc::EPOLLHUP | libc::EPOLLERR) as u32 != 0 {
-                bits |= 0x6;
-            }
-            let ev = Ev::from_bits(bits as u16);
-            if !ev.is_empty() {
-                out.push((fd, ev));
-            }
+        // SAFETY: the kernel initialised the first `n` (<= cap) entries.
+        unsafe { out.set_len(n) };
+        if self.timerfd >= 0 {
+            let tfd = self.timerfd;
+            out.retain(|e| {
+                if super::ready_fd(e) == tfd {
+                    let mut buf = [0u8; 8];
+                    super::drain(tfd, &mut buf);
+                    false
+                } else {
+                    true
+                }
+            });
         }
         if n == cap && cap < MAX_EVENTS {
-            events.resize(cap * 2, libc::epoll_event { events: 0, u64: 0 });
+            self.cap.store(cap * 2, Ordering::Relaxed);
         }
         Ok(())
     }

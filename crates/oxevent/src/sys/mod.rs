@@ -19,6 +19,7 @@
 //! * A backend never calls back into the engine.
 
 pub(crate) mod epoll;
+pub(crate) mod lock;
 pub(crate) mod poll;
 pub(crate) mod select;
 pub(crate) mod signal;
@@ -105,6 +106,52 @@ impl Features {
     }
 }
 
+/// One ready fd as every backend reports it: the kernel's `epoll_event`
+/// (epoll's event bits, the fd in the data word), so epoll's results land in
+/// the loop's buffer with no copy and the other backends encode theirs the
+/// same way. Read with [`ready_fd`] and [`ready_ev`].
+pub(crate) type Ready = libc::epoll_event;
+
+const _: () = assert!(
+    libc::EPOLLIN == 0x1
+        && libc::EPOLLOUT == 0x4
+        && libc::EPOLLERR == 0x8
+        && libc::EPOLLHUP == 0x10
+        && libc::EPOLLRDHUP == 0x2000
+        && Ev::READ.bits() == 0x2
+        && Ev::WRITE.bits() == 0x4
+        && Ev::CLOSED.bits() == 0x80
+);
+
+/// A ready entry for `fd` with results `ev` (READ, WRITE, CLOSED).
+#[inline]
+pub(crate) fn ready(fd: RawFd, ev: Ev) -> Ready {
+    let b = ev.bits() as u32;
+    libc::epoll_event {
+        events: ((b & 0x2) >> 1) | (b & 0x4) | ((b & 0x80) << 6),
+        u64: fd as u32 as u64,
+    }
+}
+
+/// The fd of a ready entry.
+#[inline]
+pub(crate) fn ready_fd(r: &Ready) -> RawFd {
+    let data = r.u64;
+    data as u32 as RawFd
+}
+
+/// The results of a ready entry: EPOLLIN is READ, EPOLLOUT is WRITE,
+/// EPOLLRDHUP is CLOSED, and a hang-up or error wakes readers and writers.
+#[inline]
+pub(crate) fn ready_ev(r: &Ready) -> Ev {
+    let what = r.events;
+    let mut bits = ((what & 0x1) << 1) | (what & 0x4) | ((what >> 6) & 0x80);
+    if what & 0x18 != 0 {
+        bits |= 0x6;
+    }
+    Ev::from_bits(bits as u16)
+}
+
 /// One readiness mechanism (libevent's `struct eventop`).
 pub(crate) trait Backend: Send + Sync {
     /// The method name libevent reports (`"epoll"`, `"poll"`, `"select"`).
@@ -118,7 +165,7 @@ pub(crate) trait Backend: Send + Sync {
     /// number may now name a new file). Default: nothing to do.
     fn refresh(&self, _fd: RawFd) {}
     /// Waits for readiness; see the module contract.
-    fn dispatch(&self, timeout: Option<Duration>, out: &mut Vec<(RawFd, Ev)>) -> io::Result<()>;
+    fn dispatch(&self, timeout: Option<Duration>, out: &mut Vec<Ready>) -> io::Result<()>;
 }
 
 /// Which backend to build.
@@ -334,4 +381,32 @@ pub(crate) fn prefetch<T>(r: &T) {
     };
     #[cfg(not(target_arch = "x86_64"))]
     let _ = r;
+}
+
+/// Sleeps while `word` holds `expected` (or until woken, or spuriously).
+pub(crate) fn futex_wait(word: &std::sync::atomic::AtomicU32, expected: u32) {
+    // SAFETY: FUTEX_WAIT reads the aligned u32 behind a live reference; a
+    // NULL timeout means no timespec is read.
+    unsafe {
+        libc::syscall(
+            libc::SYS_futex,
+            word.as_ptr(),
+            libc::FUTEX_WAIT | libc::FUTEX_PRIVATE_FLAG,
+            expected,
+            std::ptr::null::<libc::timespec>(),
+        )
+    };
+}
+
+/// Wakes up to `n` sleepers on `word`.
+pub(crate) fn futex_wake(word: &std::sync::atomic::AtomicU32, n: i32) {
+    // SAFETY: FUTEX_WAKE only uses the address as a key.
+    unsafe {
+        libc::syscall(
+            libc::SYS_futex,
+            word.as_ptr(),
+            libc::FUTEX_WAKE | libc::FUTEX_PRIVATE_FLAG,
+            n,
+        )
+    };
 }

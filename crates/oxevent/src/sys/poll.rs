@@ -18,7 +18,7 @@ use std::os::fd::RawFd;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use super::{timeout_ms, Backend, Features, Method};
+use super::{timeout_ms, Backend, Features, Method, Ready};
 use crate::flags::Ev;
 
 #[derive(Default)]
@@ -108,7 +108,7 @@ impl Backend for Poll {
         }
     }
 
-    fn dispatch(&self, timeout: Option<Duration>, out: &mut Vec<(RawFd, Ev)>) -> io::Result<()> {
+    fn dispatch(&self, timeout: Option<Duration>, out: &mut Vec<Ready>) -> io::Result<()> {
         let mut scratch = self.scratch.lock().unwrap_or_else(|p| p.into_inner());
         {
             let st = self.state.lock().unwrap_or_else(|p| p.into_inner());
@@ -154,7 +154,7 @@ impl Backend for Poll {
                     ev |= Ev::WRITE;
                 }
             }
-            out.push((p.fd, ev));
+            out.push(super::ready(p.fd, ev));
         }
         if !invalid.is_empty() {
             let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());

@@ -17,7 +17,7 @@ use std::os::fd::RawFd;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use super::{Backend, Features, Method};
+use super::{Backend, Features, Method, Ready};
 use crate::flags::Ev;
 
 const WORD_BITS: usize = libc::c_ulong::BITS as usize;
@@ -86,7 +86,7 @@ impl Backend for Select {
         }
     }
 
-    fn dispatch(&self, timeout: Option<Duration>, out: &mut Vec<(RawFd, Ev)>) -> io::Result<()> {
+    fn dispatch(&self, timeout: Option<Duration>, out: &mut Vec<Ready>) -> io::Result<()> {
         let mut guard = self.scratch.lock().unwrap_or_else(|p| p.into_inner());
         let sc = &mut *guard;
         sc.watched.clear();
@@ -156,7 +156,7 @@ impl Backend for Select {
                 ev |= Ev::WRITE;
             }
             if !ev.is_empty() {
-                out.push((fd, ev));
+                out.push(super::ready(fd, ev));
             }
         }
         Ok(())
@@ -164,7 +164,7 @@ impl Backend for Select {
 }
 
 impl Select {
-    fn report_closed(&self, watched: &[(RawFd, Ev)], out: &mut Vec<(RawFd, Ev)>) {
+    fn report_closed(&self, watched: &[(RawFd, Ev)], out: &mut Vec<Ready>) {
         let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
         for &(fd, _) in watched {
             if !super::fd_is_open(fd) {
@@ -175,7 +175,7 @@ impl Select {
                 if let Some(entry) = st.fds.get_mut(&fd) {
                     entry.1 = true;
                 }
-                out.push((fd, Ev::READ | Ev::WRITE));
+                out.push(super::ready(fd, Ev::READ | Ev::WRITE));
             }
         }
     }
