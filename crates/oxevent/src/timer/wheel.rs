@@ -433,11 +433,13 @@ impl TimerWheel {
         (k < n).then(|| self.run[n - 1 - k].slot)
     }
 
-    /// Makes room in the slot tables for `slot`.
+    /// Makes room in the slot tables for `slot`, a chunk at a time, so a
+    /// slab growing one slot per event rarely lands here.
     #[cold]
     fn grow(&mut self, slot: usize) {
-        self.locs.resize(slot + 1, Loc::FREE);
-        self.keys.resize(slot + 1, Key { at: 0, seq: 0 });
+        let len = (slot + 1).next_multiple_of(1024);
+        self.locs.resize(len, Loc::FREE);
+        self.keys.resize(len, Key { at: 0, seq: 0 });
     }
 
     /// Whether a slot whose location has tag `t` lives in the run.
