@@ -122,13 +122,44 @@ impl BaseFlags {
     /// ```
     /// use oxevent::BaseFlags;
     ///
-    /// let flags = BaseFlags(BaseFlags::IGNORE_ENV.0 | BaseFlags::NO_CACHE_TIME.0);
+    /// let flags = BaseFlags::IGNORE_ENV | BaseFlags::NO_CACHE_TIME;
     /// assert!(flags.contains(BaseFlags::IGNORE_ENV));
     /// assert!(flags.contains(BaseFlags::NO_CACHE_TIME));
     /// assert!(!flags.contains(BaseFlags::NOLOCK));
     /// ```
     pub fn contains(self, other: BaseFlags) -> bool {
         self.0 & other.0 == other.0
+    }
+}
+
+/// Flags combine with `|`.
+///
+/// ```
+/// use oxevent::BaseFlags;
+///
+/// let flags = BaseFlags::IGNORE_ENV | BaseFlags::NO_CACHE_TIME;
+/// assert!(flags.contains(BaseFlags::IGNORE_ENV | BaseFlags::NO_CACHE_TIME));
+/// assert!(!flags.contains(BaseFlags::NOLOCK));
+/// ```
+impl std::ops::BitOr for BaseFlags {
+    type Output = BaseFlags;
+    fn bitor(self, other: BaseFlags) -> BaseFlags {
+        BaseFlags(self.0 | other.0)
+    }
+}
+
+/// `flags |= other`.
+///
+/// ```
+/// use oxevent::BaseFlags;
+///
+/// let mut flags = BaseFlags::default();
+/// flags |= BaseFlags::PRECISE_TIMER;
+/// assert_eq!(flags, BaseFlags::PRECISE_TIMER);
+/// ```
+impl std::ops::BitOrAssign for BaseFlags {
+    fn bitor_assign(&mut self, other: BaseFlags) {
+        self.0 |= other.0;
     }
 }
 

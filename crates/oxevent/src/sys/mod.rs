@@ -95,14 +95,31 @@ impl Features {
     /// ```
     /// use oxevent::Features;
     ///
-    /// let epoll = Features(Features::ET.0 | Features::O1.0 | Features::EARLY_CLOSE.0);
+    /// let epoll = Features::ET | Features::O1 | Features::EARLY_CLOSE;
     /// assert!(epoll.contains(Features::ET));
-    /// assert!(epoll.contains(Features(Features::ET.0 | Features::O1.0)));
+    /// assert!(epoll.contains(Features::ET | Features::O1));
     /// assert!(!epoll.contains(Features::FDS));
     /// assert!(epoll.contains(Features::default())); // nothing required
     /// ```
     pub fn contains(self, other: Features) -> bool {
         self.0 & other.0 == other.0
+    }
+}
+
+/// Features combine with `|` (e.g. to require several).
+///
+/// ```
+/// use oxevent::{Config, Features};
+///
+/// let wanted = Features::ET | Features::O1;
+/// assert!(wanted.contains(Features::ET) && wanted.contains(Features::O1));
+/// let mut cfg = Config::new();
+/// cfg.require_features(wanted);
+/// ```
+impl std::ops::BitOr for Features {
+    type Output = Features;
+    fn bitor(self, other: Features) -> Features {
+        Features(self.0 | other.0)
     }
 }
 
@@ -189,7 +206,7 @@ impl Method {
 
     pub(crate) fn features(self) -> Features {
         match self {
-            Method::Epoll => Features(Features::ET.0 | Features::O1.0 | Features::EARLY_CLOSE.0),
+            Method::Epoll => Features::ET | Features::O1 | Features::EARLY_CLOSE,
             Method::Poll | Method::Select => Features(Features::FDS.0),
         }
     }
