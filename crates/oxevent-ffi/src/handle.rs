@@ -53,6 +53,7 @@ impl CHandler {
 
 impl Handler for CHandler {
     type Data = ();
+    const COPIES: bool = true;
     fn call(&mut self, _base: &RawBase<Self>, _data: &mut (), fired: Fired) {
         match *self {
             CHandler::Event { cb, arg } => {

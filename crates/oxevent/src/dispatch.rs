@@ -199,8 +199,9 @@ impl<H: Handler> RawBase<H> {
             );
             // The common case: an I/O or timer event whose handler copies
             // cheaply (the C face's): the copy runs, the original stays.
+            let plain = !finalizing && !events.contains(Ev::SIGNAL);
             let copy = match &rec.cb {
-                Callback::User(h) if !finalizing && !events.contains(Ev::SIGNAL) => h.fast_copy(),
+                Callback::User(h) if plain => h.fast_copy(),
                 _ => None,
             };
             if let Some(mut h) = copy {
@@ -220,6 +221,14 @@ impl<H: Handler> RawBase<H> {
                 drop(core);
                 h.call(self, data, fired);
                 core = self.lock();
+            } else if plain && matches!(rec.cb, Callback::User(_)) {
+                // Handlers that copy keep this path out of the hot loop;
+                // handlers that never copy get it inline.
+                core = if H::COPIES {
+                    self.run_one_taken_outlined(core, id, st, fired, data)
+                } else {
+                    self.run_one_taken(core, id, st, fired, data)
+                };
             } else {
                 core = self.run_one_slow(core, id, st, fired, data);
             }
@@ -262,6 +271,67 @@ impl<H: Handler> RawBase<H> {
             }
         }
         (count as i32, core)
+    }
+
+    /// A plain I/O or timer activation whose handler must be taken out of
+    /// its record to run (the Rust API's closures): take it, update the
+    /// record, run it unlocked, put it back unless the callback freed the
+    /// record or replaced its handler (then it is dropped unlocked).
+    #[inline(always)]
+    fn run_one_taken<'a>(
+        &'a self,
+        mut core: LockGuard<'a, Core<H>>,
+        id: EventId,
+        st: u8,
+        fired: Fired,
+        data: &mut H::Data,
+    ) -> LockGuard<'a, Core<H>> {
+        let idx = id.idx;
+        let c = &mut *core;
+        let rec = c.r(idx);
+        let Callback::User(mut h) = std::mem::replace(&mut rec.cb, Callback::Taken) else {
+            unreachable!("run_one_taken is only called for a user handler");
+        };
+        if rec.events.contains(Ev::PERSIST) {
+            let rearm = rec.period != 0;
+            rec.state = st & !state::ACTIVE;
+            c.act.n_active -= 1;
+            c.act.event_count -= (st & state::INTERNAL == 0) as usize;
+            if rearm {
+                c.rearm_persist(idx);
+            }
+        } else {
+            c.del_nolock(idx);
+        }
+        c.current = Some(id);
+        c.current_waiters = 0;
+        drop(core);
+        h.call(self, data, fired);
+        let mut core = self.lock();
+        match core.live_mut(id) {
+            Some(rec) if matches!(rec.cb, Callback::Taken) => {
+                rec.cb = Callback::User(h);
+                core
+            }
+            _ => {
+                drop(core);
+                drop(h);
+                self.lock()
+            }
+        }
+    }
+
+    /// [`Self::run_one_taken`], out of line.
+    #[inline(never)]
+    fn run_one_taken_outlined<'a>(
+        &'a self,
+        core: LockGuard<'a, Core<H>>,
+        id: EventId,
+        st: u8,
+        fired: Fired,
+        data: &mut H::Data,
+    ) -> LockGuard<'a, Core<H>> {
+        self.run_one_taken(core, id, st, fired, data)
     }
 
     /// One activation that is not the common case: a finalizer, loopexit,

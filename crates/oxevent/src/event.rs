@@ -148,6 +148,7 @@ pub trait Handler: Send + Sized + 'static {
     ///
     /// impl Handler for Plain {
     ///     type Data = ();
+    ///     const COPIES: bool = true;
     ///     fn call(&mut self, _: &RawBase<Self>, _: &mut (), fired: Fired) {
     ///         (self.0)(fired.fd)
     ///     }
@@ -162,6 +163,18 @@ pub trait Handler: Send + Sized + 'static {
     fn fast_copy(&self) -> Option<Self> {
         None
     }
+
+    /// Whether [`Handler::fast_copy`] can return `Some`: the loop lays out
+    /// its hot path for copies when it can, for take-and-put-back when not.
+    /// A handler that copies sets it to `true`; nothing breaks if it is
+    /// wrong, only speed.
+    ///
+    /// ```
+    /// use oxevent::{Closure, Handler};
+    ///
+    /// assert!(!<Closure<()> as Handler>::COPIES);
+    /// ```
+    const COPIES: bool = false;
 }
 
 /// The engine's view of an event's callback.
