@@ -929,6 +929,17 @@ impl Act {
         }
     }
 
+    /// A persistent event popped (with state `st`) to run: it leaves the
+    /// active queue and stays pending. Returns whether its period must be
+    /// re-armed before the callback.
+    #[inline(always)]
+    pub(crate) fn leave_to_run<H>(&mut self, rec: &mut Record<H>, st: u8) -> bool {
+        rec.state = st & !state::ACTIVE;
+        self.n_active -= 1;
+        self.event_count -= (st & state::INTERNAL == 0) as usize;
+        rec.period != 0
+    }
+
     /// libevent's `event_active_nolock_`: merges results into an active
     /// event, or queues it at its priority.
     #[inline]

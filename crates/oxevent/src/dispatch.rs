@@ -206,11 +206,7 @@ impl<H: Handler> RawBase<H> {
             };
             if let Some(mut h) = copy {
                 if events.contains(Ev::PERSIST) {
-                    let rearm = rec.period != 0;
-                    rec.state = st & !state::ACTIVE;
-                    c.act.n_active -= 1;
-                    c.act.event_count -= (st & state::INTERNAL == 0) as usize;
-                    if rearm {
+                    if c.act.leave_to_run(rec, st) {
                         c.rearm_persist(idx);
                     }
                 } else {
@@ -288,16 +284,13 @@ impl<H: Handler> RawBase<H> {
     ) -> LockGuard<'a, Core<H>> {
         let idx = id.idx;
         let c = &mut *core;
-        let rec = c.r(idx);
+        // Borrowed from the slab alone, so the active queues stay usable.
+        let rec = c.slots[idx as usize].rec.as_mut().expect("live record");
         let Callback::User(mut h) = std::mem::replace(&mut rec.cb, Callback::Taken) else {
             unreachable!("run_one_taken is only called for a user handler");
         };
         if rec.events.contains(Ev::PERSIST) {
-            let rearm = rec.period != 0;
-            rec.state = st & !state::ACTIVE;
-            c.act.n_active -= 1;
-            c.act.event_count -= (st & state::INTERNAL == 0) as usize;
-            if rearm {
+            if c.act.leave_to_run(rec, st) {
                 c.rearm_persist(idx);
             }
         } else {
