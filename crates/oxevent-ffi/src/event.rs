@@ -43,7 +43,12 @@ static METHODS: MethodList = MethodList([
 
 fn new_base(cfg: &Config) -> *mut FfiBase {
     let mut cfg = cfg.clone();
-    cfg.notifiable(THREADING.load(Ordering::Relaxed));
+    let threading = THREADING.load(Ordering::Relaxed);
+    cfg.notifiable(threading);
+    // Without threading libevent takes no lock; ours is then biased toward
+    // this thread (no atomics) and still safe if another thread appears.
+    // With threading, other threads are expected: no bias to revoke.
+    cfg.biased_lock(!threading);
     // libevent accepts I/O events on a negative fd (pending, never firing).
     cfg.accept_negative_fd(true);
     match CBase::with_config(&cfg) {

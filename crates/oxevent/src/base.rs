@@ -404,7 +404,11 @@ impl<H: Handler> RawBase<H> {
         };
         let base = RawBase {
             shared: Arc::new(Shared {
-                core: BaseLock::new(core),
+                core: if cfg.biased_lock && sys::process_barrier_supported() {
+                    BaseLock::new_biased(core)
+                } else {
+                    BaseLock::new(core)
+                },
                 cond: Cond::new(),
             }),
         };

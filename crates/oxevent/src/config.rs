@@ -184,6 +184,7 @@ pub struct Config {
     pub(crate) notifiable: bool,
     pub(crate) cpus_hint: u32,
     pub(crate) accept_negative_fd: bool,
+    pub(crate) biased_lock: bool,
 }
 
 impl Default for Config {
@@ -210,6 +211,7 @@ impl Config {
             notifiable: true,
             cpus_hint: 0,
             accept_negative_fd: false,
+            biased_lock: true,
         }
     }
 
@@ -339,6 +341,40 @@ impl Config {
     /// ```
     pub fn accept_negative_fd(&mut self, on: bool) -> &mut Config {
         self.accept_negative_fd = on;
+        self
+    }
+
+    /// Bias the base lock toward the thread that creates the base (on by
+    /// default, where the kernel has `membarrier(2)`). That thread then locks
+    /// and unlocks with plain loads and stores, no atomic operation; the
+    /// first lock from any other thread revokes the bias with one
+    /// `membarrier` call, and from then on every thread takes the ordinary
+    /// atomic lock. Sharing a base stays safe either way; turn the bias off
+    /// for a base that another thread uses from the start, or under a
+    /// seccomp filter that forbids `membarrier` after the base exists (if
+    /// the kernel refuses the call when a bias must be revoked, the process
+    /// aborts rather than let two threads in).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// let base = Arc::new(oxevent::Base::<u32>::new().unwrap()); // biased here
+    /// let b2 = base.clone();
+    /// std::thread::spawn(move || {
+    ///     // The first lock on this thread revokes the bias.
+    ///     b2.once_timer(None, |n: &mut u32, _| *n += 1).unwrap();
+    /// })
+    /// .join()
+    /// .unwrap();
+    /// let mut n = 0;
+    /// base.dispatch(&mut n).unwrap(); // the creator now takes the atomic lock
+    /// assert_eq!(n, 1);
+    ///
+    /// let mut cfg = oxevent::Config::new();
+    /// cfg.biased_lock(false);
+    /// assert!(oxevent::Base::<()>::with_config(&cfg).is_ok());
+    /// ```
+    pub fn biased_lock(&mut self, on: bool) -> &mut Config {
+        self.biased_lock = on;
         self
     }
 
