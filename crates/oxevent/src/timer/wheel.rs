@@ -500,9 +500,14 @@ impl TimerWheel {
     #[inline]
     fn wheel_remove(&mut self, i: usize, pos: usize) {
         let bucket = &mut self.buckets[i];
-        bucket.swap_remove(pos);
-        if let Some(&moved) = bucket.get(pos) {
-            self.locs[moved as usize].pos = pos as u32;
+        // A swap-remove written so the removed entry is never read: its
+        // line is usually cold (removes come in any order), and only stores
+        // go to it and to the moved slot's location, which the CPU retires
+        // without waiting for the lines.
+        let last = bucket.pop().expect("a wheel location names a live entry");
+        if pos < bucket.len() {
+            bucket[pos] = last;
+            self.locs[last as usize].pos = pos as u32;
         } else if bucket.is_empty() {
             self.nonempty.clear(i);
             if bucket.capacity() > KEEP_CAPACITY {
