@@ -577,10 +577,12 @@ fn keyed(ev: &mut Event, op: KeyedOp<CHandler>, who: &str) -> c_int {
     }
     let prev = ev_record(ev, base);
     let _program_lock = base.program.hold();
-    match base
-        .base
-        .keyed(prev, key_of(ev), spec_of(ev), handler_of(ev), op)
-    {
+    // SAFETY: the fd of an I/O event is the C program's, which promises
+    // libevent to keep it open while the event is pending.
+    match unsafe {
+        base.base
+            .keyed(prev, key_of(ev), spec_of(ev), handler_of(ev), op)
+    } {
         Ok(id) => {
             set_ev_record(ev, base, id);
             0
@@ -856,7 +858,9 @@ pub extern "C" fn event_base_once(
         let Some(b) = base_ref(base) else { return -1 };
         let timeout = decode_tv(b, tv);
         let h = CHandler::new(cb, arg as usize);
-        match b.base.once(fd, Ev::from_bits(events as u16), timeout, h) {
+        // SAFETY: an I/O fd here is the C program's, which promises libevent
+        // to keep it open until the one-shot event has run.
+        match unsafe { b.base.once_fd(fd, Ev::from_bits(events as u16), timeout, h) } {
             Ok(_) => 0,
             Err(e) => {
                 warnx(&format!("event_base_once: {e}"));

@@ -177,7 +177,10 @@ impl<D: 'static> RawBase<Closure<D>> {
         }
         let fd = source.as_fd().as_raw_fd();
         let mut source = source;
-        self.create(
+        // `source` moves into the handler: the fd stays open as long as the
+        // event exists, and is closed only after the record (and with it
+        // the registration) is gone.
+        self.create_inner(
             spec(fd, what),
             Closure::new(move |d, b, fired| f(d, b, &mut source, fired)),
             0,
@@ -233,7 +236,7 @@ impl<D: 'static> RawBase<Closure<D>> {
         f: impl FnOnce(&mut D, &Base<D>) + Send + 'static,
     ) -> Result<EventId> {
         let mut f = Some(f);
-        self.once(
+        self.once_inner(
             -1,
             Ev::TIMEOUT,
             delay.map(Timeout::After),

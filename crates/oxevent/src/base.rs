@@ -479,6 +479,52 @@ impl<H: Handler> RawBase<H> {
     /// address (0 from Rust); a `transient` event is freed whenever it is
     /// neither pending nor active.
     ///
+    /// Timers, signals and events only ever activated by hand; an I/O event
+    /// on a raw descriptor is refused here (see [`RawBase::create_fd`]).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use oxevent::{Base, Closure, Error, Ev, EventSpec};
+    ///
+    /// let base = Base::<Vec<Ev>>::new().unwrap();
+    /// let spec = EventSpec { fd: -1, events: Ev::NONE, priority: None };
+    /// let record = || Closure::new(|seen: &mut Vec<Ev>, _, fired| seen.push(fired.what));
+    /// let id = base.create(spec, record(), 0, false).unwrap();
+    /// // Created, not pending: the loop has nothing to wait for yet.
+    /// assert_eq!(base.pending(id, Ev::TIMEOUT).unwrap().what, Ev::NONE);
+    /// base.add(id, Some(Duration::from_millis(1))).unwrap();
+    /// let mut seen = Vec::new();
+    /// base.dispatch(&mut seen).unwrap();
+    /// assert_eq!(seen, [Ev::TIMEOUT]);
+    /// assert!(base.info(id).is_ok()); // not transient: it outlives its run
+    ///
+    /// let io = EventSpec { fd: 0, events: Ev::READ, priority: None };
+    /// let refused = base.create(io, record(), 0, false);
+    /// assert!(matches!(refused, Err(Error::BadFlags(_))));
+    /// ```
+    pub fn create(
+        &self,
+        spec: EventSpec,
+        handler: H,
+        key: usize,
+        transient: bool,
+    ) -> Result<EventId> {
+        refuse_raw_io(spec.events)?;
+        self.create_inner(spec, handler, key, transient)
+    }
+
+    /// [`RawBase::create`] for an I/O event on a raw descriptor (the C
+    /// face's events, or an fd shared between events).
+    ///
+    /// # Safety
+    ///
+    /// `spec.fd` must be an open descriptor this program owns, and stay open
+    /// until the event is deleted or freed: closing it first leaves the
+    /// kernel registration behind (epoll watches the open file, not the
+    /// number), and a number re-used by another open lets this event fire
+    /// for a file it never meant to watch. [`Base::io`](crate::Base::io)
+    /// owns its source instead and needs none of this.
+    ///
     /// ```
     /// use std::io::Write;
     /// use std::os::fd::AsRawFd;
@@ -489,18 +535,27 @@ impl<H: Handler> RawBase<H> {
     /// let base = Base::<Vec<Ev>>::new().unwrap();
     /// let spec = EventSpec { fd: a.as_raw_fd(), events: Ev::READ, priority: None };
     /// let record = Closure::new(|seen: &mut Vec<Ev>, _, fired| seen.push(fired.what));
-    /// let id = base.create(spec, record, 0, false).unwrap();
-    /// // Created, not pending: the loop has nothing to wait for yet.
-    /// assert_eq!(base.pending(id, Ev::READ).unwrap().what, Ev::NONE);
+    /// // SAFETY: `a` stays open until the event is freed below.
+    /// let id = unsafe { base.create_fd(spec, record, 0, false) }.unwrap();
     /// base.add(id, None).unwrap();
     /// b.write_all(b"x").unwrap();
     /// let mut seen = Vec::new();
     /// base.dispatch(&mut seen).unwrap();
     /// assert_eq!(seen, [Ev::READ]);
-    /// assert!(base.info(id).is_ok()); // not transient: it outlives its run
     /// base.free(id).unwrap(); // before `a` closes
     /// ```
-    pub fn create(
+    pub unsafe fn create_fd(
+        &self,
+        spec: EventSpec,
+        handler: H,
+        key: usize,
+        transient: bool,
+    ) -> Result<EventId> {
+        self.create_inner(spec, handler, key, transient)
+    }
+
+    /// Creates any event; the callers above decide who may pass a raw fd.
+    pub(crate) fn create_inner(
         &self,
         spec: EventSpec,
         handler: H,
@@ -512,8 +567,9 @@ impl<H: Handler> RawBase<H> {
         Ok(core.alloc(spec, Callback::User(handler), key, transient))
     }
 
-    /// Creates a transient event and makes it pending in one step (the C
-    /// face's `event_add` on a struct without a live record).
+    /// Creates a transient event and makes it pending in one step (what the
+    /// C face's `event_add` does for a struct without a live record). Like
+    /// [`RawBase::create`], refuses I/O events on a raw descriptor.
     ///
     /// ```
     /// use std::time::Duration;
@@ -538,6 +594,7 @@ impl<H: Handler> RawBase<H> {
         key: usize,
         timeout: Option<Timeout>,
     ) -> Result<EventId> {
+        refuse_raw_io(spec.events)?;
         check_spec(spec)?;
         let mut core = self.lock();
         let id = core.alloc(spec, Callback::User(handler), key, true);
@@ -564,17 +621,25 @@ impl<H: Handler> RawBase<H> {
     /// let handler = || Closure::new(|seen: &mut Vec<Ev>, _, fired| seen.push(fired.what));
     /// // The struct's first `event_add`: a transient record is created for it.
     /// let later = KeyedOp::Add(Some(Timeout::After(Duration::from_secs(60))));
-    /// let id = base.keyed(None, key, spec, handler(), later).unwrap();
+    /// // SAFETY (both calls): a timer, no descriptor.
+    /// let id = unsafe { base.keyed(None, key, spec, handler(), later) }.unwrap();
     /// // Later calls find that record (this handler goes unused).
-    /// let again = base.keyed(Some(id), key, spec, handler(), KeyedOp::Activate(Ev::WRITE, 1));
+    /// let again =
+    ///     unsafe { base.keyed(Some(id), key, spec, handler(), KeyedOp::Activate(Ev::WRITE, 1)) };
     /// assert_eq!(again.unwrap(), id);
     /// let mut seen = Vec::new();
     /// base.dispatch(&mut seen).unwrap();
     /// assert_eq!(seen, [Ev::WRITE]);
     /// assert_eq!(base.find_key(key), None); // idle after its run, so freed
     /// ```
+    ///
+    /// # Safety
+    ///
+    /// For an I/O `spec`, as [`RawBase::create_fd`]: `spec.fd` stays open
+    /// until the event is deleted or freed (the C program's promise to
+    /// libevent).
     #[inline]
-    pub fn keyed(
+    pub unsafe fn keyed(
         &self,
         prev: Option<EventId>,
         key: usize,
@@ -1266,9 +1331,44 @@ impl<H: Handler> RawBase<H> {
         Ok(())
     }
 
-    /// Runs `handler` once when `fd` is ready for `events` or the timeout
-    /// elapses (`event_base_once`); with no I/O flags it is a timer, and a
-    /// timer with no timeout runs at the next loop turn.
+    /// Runs `handler` once when the timeout elapses (`event_base_once` with
+    /// `EV_TIMEOUT`); with no timeout it runs at the next loop turn. `fd` is
+    /// passed to the handler unchanged. I/O flags are refused here (see
+    /// [`RawBase::once_fd`]).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use oxevent::{Base, Closure, Ev, Timeout};
+    ///
+    /// let base = Base::<Vec<Ev>>::new().unwrap();
+    /// let record = || Closure::new(|seen: &mut Vec<Ev>, _, fired| seen.push(fired.what));
+    /// let soon = Some(Timeout::After(Duration::from_millis(1)));
+    /// base.once(-1, Ev::TIMEOUT, soon, record()).unwrap();
+    /// base.once(-1, Ev::TIMEOUT, None, record()).unwrap(); // runs at the next turn
+    /// let mut seen = Vec::new();
+    /// base.dispatch(&mut seen).unwrap(); // both ran once, then were freed
+    /// assert_eq!(seen, [Ev::TIMEOUT, Ev::TIMEOUT]);
+    /// assert!(base.once(-1, Ev::TIMEOUT | Ev::PERSIST, None, record()).is_err());
+    /// assert!(base.once(0, Ev::READ, None, record()).is_err()); // I/O: once_fd
+    /// ```
+    pub fn once(
+        &self,
+        fd: RawFd,
+        events: Ev,
+        timeout: Option<Timeout>,
+        handler: H,
+    ) -> Result<EventId> {
+        refuse_raw_io(events)?;
+        self.once_inner(fd, events, timeout, handler)
+    }
+
+    /// [`RawBase::once`] for I/O too: runs `handler` once when `fd` is ready
+    /// for `events` or the timeout elapses (`event_base_once`).
+    ///
+    /// # Safety
+    ///
+    /// With I/O flags, as [`RawBase::create_fd`]: `fd` stays open until the
+    /// event has run or been freed.
     ///
     /// ```
     /// use std::io::Write;
@@ -1281,15 +1381,24 @@ impl<H: Handler> RawBase<H> {
     /// let base = Base::<Vec<Ev>>::new().unwrap();
     /// let record = || Closure::new(|seen: &mut Vec<Ev>, _, fired| seen.push(fired.what));
     /// let a_minute = Some(Timeout::After(Duration::from_secs(60)));
-    /// base.once(a.as_raw_fd(), Ev::READ, a_minute, record()).unwrap();
-    /// base.once(-1, Ev::TIMEOUT, None, record()).unwrap(); // runs at the next turn
+    /// // SAFETY: `a` outlives the loop run below, where the event runs.
+    /// unsafe { base.once_fd(a.as_raw_fd(), Ev::READ, a_minute, record()) }.unwrap();
     /// b.write_all(b"x").unwrap();
     /// let mut seen = Vec::new();
-    /// base.dispatch(&mut seen).unwrap(); // both ran once, then were freed
-    /// assert_eq!(seen, [Ev::TIMEOUT, Ev::READ]);
-    /// assert!(base.once(-1, Ev::TIMEOUT | Ev::PERSIST, None, record()).is_err());
+    /// base.dispatch(&mut seen).unwrap(); // it ran once, then was freed
+    /// assert_eq!(seen, [Ev::READ]);
     /// ```
-    pub fn once(
+    pub unsafe fn once_fd(
+        &self,
+        fd: RawFd,
+        events: Ev,
+        timeout: Option<Timeout>,
+        handler: H,
+    ) -> Result<EventId> {
+        self.once_inner(fd, events, timeout, handler)
+    }
+
+    pub(crate) fn once_inner(
         &self,
         fd: RawFd,
         events: Ev,
@@ -1948,6 +2057,17 @@ impl<H: Handler> RawBase<H> {
     }
 }
 
+/// The safe creators take no raw descriptor: I/O goes through the `unsafe`
+/// `*_fd` twins (or [`Base::io`](crate::Base::io), which owns its source).
+fn refuse_raw_io(events: Ev) -> Result<()> {
+    if events.intersects(Ev::IO) {
+        return Err(Error::BadFlags(
+            "an I/O event on a raw fd needs create_fd/once_fd (unsafe), or Base::io",
+        ));
+    }
+    Ok(())
+}
+
 /// What [`RawBase::keyed`] does to the record.
 ///
 /// ```
@@ -1959,8 +2079,9 @@ impl<H: Handler> RawBase<H> {
 /// let spec = EventSpec { fd: -1, events: Ev::NONE, priority: None };
 /// let cb = || Closure::new(|seen: &mut Vec<Ev>, _, fired| seen.push(fired.what));
 /// let later = KeyedOp::Add(Some(Timeout::After(Duration::from_secs(60))));
-/// let id = base.keyed(None, key, spec, cb(), later).unwrap();
-/// let same = base.keyed(Some(id), key, spec, cb(), KeyedOp::Finalize(cb())).unwrap();
+/// // SAFETY (both calls): a timer, no descriptor.
+/// let id = unsafe { base.keyed(None, key, spec, cb(), later) }.unwrap();
+/// let same = unsafe { base.keyed(Some(id), key, spec, cb(), KeyedOp::Finalize(cb())) }.unwrap();
 /// assert_eq!(same, id);
 /// let mut seen = Vec::new();
 /// base.dispatch(&mut seen).unwrap(); // the timeout was cancelled: only the finalizer

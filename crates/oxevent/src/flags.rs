@@ -122,7 +122,8 @@ impl Ev {
     /// base.add(edge, None).unwrap();
     /// // One descriptor cannot mix edge- and level-triggered events.
     /// let spec = EventSpec { fd, events: Ev::READ, priority: None };
-    /// let level = base.create(spec, Closure::new(|_, _, _| {}), 0, false).unwrap();
+    /// // SAFETY: `fd` stays open while `edge`, which owns it, exists.
+    /// let level = unsafe { base.create_fd(spec, Closure::new(|_, _, _| {}), 0, false) }.unwrap();
     /// assert!(matches!(base.add(level, None), Err(Error::MixedEdgeTrigger(f)) if f == fd));
     /// ```
     pub const ET: Ev = Ev(0x20);
@@ -252,7 +253,7 @@ impl Ev {
     /// ```
     /// use oxevent::{Base, Closure, Error, Ev, EventSpec};
     ///
-    /// let odd = Ev::from_bits(0x0102);
+    /// let odd = Ev::from_bits(0x0101);
     /// assert_eq!(odd.unknown(), 0x0100);
     /// assert_eq!((Ev::READ | Ev::CLOSED).unknown(), 0);
     /// // Events with unknown bits are refused.

@@ -79,14 +79,9 @@ fn plain(tag: u32, act: Act) -> Plain {
 fn a_persistent_read_stays_pending_and_runs_each_time() {
     let base = base();
     let (mut a, mut b) = util::pair();
-    let id = base
-        .create(
-            spec(b.as_raw_fd(), Ev::READ | Ev::PERSIST),
-            plain(1, Act::Nothing),
-            0,
-            false,
-        )
-        .unwrap();
+    let read = spec(b.as_raw_fd(), Ev::READ | Ev::PERSIST);
+    // SAFETY: `b` stays open until the test's end, after the last run.
+    let id = unsafe { base.create_fd(read, plain(1, Act::Nothing), 0, false) }.unwrap();
     base.add(id, None).unwrap();
     let mut log = Log::default();
     for round in 1..=3 {
@@ -148,14 +143,9 @@ fn a_persistent_timer_keeps_its_period() {
 fn a_callback_may_delete_or_free_itself() {
     let base = base();
     let (mut a, b) = util::pair();
-    let del = base
-        .create(
-            spec(b.as_raw_fd(), Ev::READ | Ev::PERSIST),
-            plain(1, Act::DelSelf),
-            0,
-            false,
-        )
-        .unwrap();
+    let read = spec(b.as_raw_fd(), Ev::READ | Ev::PERSIST);
+    // SAFETY: `b` stays open until the test's end, after the last run.
+    let del = unsafe { base.create_fd(read, plain(1, Act::DelSelf), 0, false) }.unwrap();
     let freed = base
         .create(spec(-1, Ev::PERSIST), plain(2, Act::FreeSelf), 0, false)
         .unwrap();
