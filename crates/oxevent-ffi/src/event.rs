@@ -469,7 +469,7 @@ fn assign(
     ev.ev_evcallback.evcb_closure = 0;
     ev.ev_timeout_pos = [0, 0];
     if let Some(b) = base_ref(base) {
-        ev.ev_evcallback.evcb_pri = (b.base.npriorities() / 2) as u8;
+        ev.ev_evcallback.evcb_pri = b.base.npriorities() / 2;
     }
     0
 }
@@ -700,7 +700,7 @@ pub extern "C" fn event_base_set(base: *mut FfiBase, ev: *mut Event) -> c_int {
             }
         }
         ev.ev_base = base as *mut c_void;
-        ev.ev_evcallback.evcb_pri = (new_base.base.npriorities() / 2) as u8;
+        ev.ev_evcallback.evcb_pri = new_base.base.npriorities() / 2;
         0
     })
 }
@@ -711,15 +711,17 @@ pub extern "C" fn event_priority_set(ev: *mut Event, pri: c_int) -> c_int {
     guard(-1, || {
         let Some(ev) = ev_mut(ev) else { return -1 };
         let Some(base) = ev_base(ev) else { return -1 };
-        if pri < 0 || pri >= base.base.npriorities() {
+        if pri < 0 || pri >= c_int::from(base.base.npriorities()) {
             return -1;
         }
+        // In range: 0..npriorities, at most 254.
+        let pri = pri as u8;
         if let Some(id) = ev_record(ev, base) {
             if base.base.is_live(id, key_of(ev)) && base.base.set_priority(id, pri).is_err() {
                 return -1;
             }
         }
-        ev.ev_evcallback.evcb_pri = pri as u8;
+        ev.ev_evcallback.evcb_pri = pri;
         0
     })
 }
@@ -873,9 +875,10 @@ pub extern "C" fn event_base_once(
 /// `event_base_priority_init`.
 #[no_mangle]
 pub extern "C" fn event_base_priority_init(base: *mut FfiBase, n: c_int) -> c_int {
-    guard(-1, || match base_ref(base) {
-        Some(b) => b.base.priority_init(n).map_or(-1, |_| 0),
-        None => -1,
+    guard(-1, || match (base_ref(base), u8::try_from(n)) {
+        // 1..=255, as libevent's `n < EVENT_MAX_PRIORITIES` (256).
+        (Some(b), Ok(n)) => b.base.priority_init(n).map_or(-1, |_| 0),
+        _ => -1,
     })
 }
 
@@ -883,7 +886,7 @@ pub extern "C" fn event_base_priority_init(base: *mut FfiBase, n: c_int) -> c_in
 #[no_mangle]
 pub extern "C" fn event_base_get_npriorities(base: *mut FfiBase) -> c_int {
     guard(0, || {
-        base_or_current(base).map_or(0, |b| b.base.npriorities())
+        base_or_current(base).map_or(0, |b| c_int::from(b.base.npriorities()))
     })
 }
 

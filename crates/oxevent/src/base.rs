@@ -1239,22 +1239,23 @@ impl<H: Handler> RawBase<H> {
     /// base.activate(t, Ev::TIMEOUT).unwrap();
     /// assert!(matches!(base.set_priority(t, 0), Err(Error::EventActive)));
     /// ```
-    pub fn set_priority(&self, id: EventId, priority: i32) -> Result<()> {
+    pub fn set_priority(&self, id: EventId, priority: u8) -> Result<()> {
         let mut core = self.lock();
-        let n = core.act.active.len() as i32;
+        let n = core.act.active.len();
         let rec = core.rec_mut(id)?;
         if rec.state & state::ACTIVE != 0 {
             return Err(Error::EventActive);
         }
-        if priority < 0 || priority >= n {
+        if usize::from(priority) >= n {
             return Err(Error::BadPriority(priority));
         }
-        rec.pri = priority as u8;
+        rec.pri = priority;
         Ok(())
     }
 
     /// Sets how many priorities the base has (`event_base_priority_init`):
-    /// `1..=255`, refused while events are active.
+    /// `1..=255` (libevent's `EVENT_MAX_PRIORITIES` is 256, exclusive), refused
+    /// while events are active. Priorities are `u8` throughout: `0..n`.
     ///
     /// ```
     /// use oxevent::{Base, Ev};
@@ -1274,9 +1275,9 @@ impl<H: Handler> RawBase<H> {
     /// assert_eq!(log, ["high", "low"]);
     /// assert!(base.priority_init(0).is_err());
     /// ```
-    pub fn priority_init(&self, n: i32) -> Result<()> {
+    pub fn priority_init(&self, n: u8) -> Result<()> {
         let mut core = self.lock();
-        if core.act.n_active > 0 || !(1..256).contains(&n) {
+        if core.act.n_active > 0 || n == 0 {
             return Err(Error::BadPriority(n));
         }
         core.act.active = (0..n).map(|_| ActiveQueue::default()).collect();
@@ -1291,8 +1292,9 @@ impl<H: Handler> RawBase<H> {
     /// base.priority_init(8).unwrap();
     /// assert_eq!(base.npriorities(), 8);
     /// ```
-    pub fn npriorities(&self) -> i32 {
-        self.lock().act.active.len() as i32
+    pub fn npriorities(&self) -> u8 {
+        // At most 255 queues: `priority_init` takes a `u8`.
+        self.lock().act.active.len() as u8
     }
 
     /// Deletes a pending event and arranges for `finalizer` to run once in

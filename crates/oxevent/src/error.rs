@@ -22,7 +22,7 @@ pub enum Error {
     BadFlags(&'static str),
     /// A priority outside the base's range, or priorities changed while
     /// events are active.
-    BadPriority(i32),
+    BadPriority(u8),
     /// The event is active: its priority cannot change now.
     EventActive,
     /// The event is being finalized and can no longer be added.
