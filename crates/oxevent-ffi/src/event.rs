@@ -7,7 +7,9 @@ use std::os::raw::{c_char, c_int, c_short, c_uint, c_void};
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use oxevent::{BaseFlags, Config, Count, DelMode, Ev, Features, KeyedOp, LoopExit, LoopFlags};
+use oxevent::{
+    BaseFlags, Config, Count, DelMode, Error, Ev, Features, KeyedOp, LoopExit, LoopFlags,
+};
 
 use crate::abi::{
     event_base_foreach_event_cb, event_callback_fn, event_finalize_callback_fn, Event, EVLIST_INIT,
@@ -685,16 +687,22 @@ pub extern "C" fn event_initialized(ev: *const Event) -> c_int {
 #[no_mangle]
 pub extern "C" fn event_base_set(base: *mut FfiBase, ev: *mut Event) -> c_int {
     guard(-1, || {
-        let Some(ev) = ev_mut(ev) else { return -1 };
+        let Some(ev) = ev_mut(ev) else {
+            warnx("event_base_set: NULL event");
+            return -1;
+        };
         let Some(new_base) = base_ref(base) else {
+            warnx("event_base_set: NULL base");
             return -1;
         };
         if !is_assigned(ev) {
+            warnx("event_base_set: the event was never assigned");
             return -1;
         }
         if let Some(old) = ev_base(ev) {
             if let Some(id) = ev_record(ev, old) {
                 if old.base.is_live(id, key_of(ev)) {
+                    warnx("event_base_set: the event is pending or active");
                     return -1;
                 }
             }
@@ -709,16 +717,29 @@ pub extern "C" fn event_base_set(base: *mut FfiBase, ev: *mut Event) -> c_int {
 #[no_mangle]
 pub extern "C" fn event_priority_set(ev: *mut Event, pri: c_int) -> c_int {
     guard(-1, || {
-        let Some(ev) = ev_mut(ev) else { return -1 };
-        let Some(base) = ev_base(ev) else { return -1 };
-        if pri < 0 || pri >= c_int::from(base.base.npriorities()) {
+        let Some(ev) = ev_mut(ev) else {
+            warnx("event_priority_set: NULL event");
+            return -1;
+        };
+        let Some(base) = ev_base(ev) else {
+            warnx("event_priority_set: event has no event_base set.");
+            return -1;
+        };
+        let n = c_int::from(base.base.npriorities());
+        if pri < 0 || pri >= n {
+            warnx(&format!(
+                "event_priority_set: priority {pri} is out of range 0..{n}"
+            ));
             return -1;
         }
         // In range: 0..npriorities, at most 254.
         let pri = pri as u8;
         if let Some(id) = ev_record(ev, base) {
-            if base.base.is_live(id, key_of(ev)) && base.base.set_priority(id, pri).is_err() {
-                return -1;
+            if base.base.is_live(id, key_of(ev)) {
+                if let Err(e) = base.base.set_priority(id, pri) {
+                    warnx(&format!("event_priority_set: {e}"));
+                    return -1;
+                }
             }
         }
         ev.ev_evcallback.evcb_pri = pri;
@@ -875,10 +896,29 @@ pub extern "C" fn event_base_once(
 /// `event_base_priority_init`.
 #[no_mangle]
 pub extern "C" fn event_base_priority_init(base: *mut FfiBase, n: c_int) -> c_int {
-    guard(-1, || match (base_ref(base), u8::try_from(n)) {
+    guard(-1, || {
+        let Some(b) = base_ref(base) else {
+            warnx("event_base_priority_init: NULL base");
+            return -1;
+        };
         // 1..=255, as libevent's `n < EVENT_MAX_PRIORITIES` (256).
-        (Some(b), Ok(n)) => b.base.priority_init(n).map_or(-1, |_| 0),
-        _ => -1,
+        let Ok(n8) = u8::try_from(n) else {
+            warnx(&format!(
+                "event_base_priority_init: {n} priorities is out of range 1..=255"
+            ));
+            return -1;
+        };
+        match b.base.priority_init(n8) {
+            Ok(()) => 0,
+            Err(Error::BadPriority(_)) if n8 > 0 => {
+                warnx("event_base_priority_init: refused while events are active");
+                -1
+            }
+            Err(e) => {
+                warnx(&format!("event_base_priority_init: {e}"));
+                -1
+            }
+        }
     })
 }
 

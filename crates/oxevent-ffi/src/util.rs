@@ -1076,21 +1076,32 @@ pub unsafe extern "C" fn evutil_parse_sockaddr_port(
     guard(-1, || {
         // SAFETY: NULL or a NUL-terminated string (caller contract).
         let Some(text) = (unsafe { c_str(s) }) else {
+            warnx("evutil_parse_sockaddr_port: NULL string");
             return -1;
         };
         if out.is_null() || outlen.is_null() {
+            warnx("evutil_parse_sockaddr_port: NULL output");
             return -1;
         }
         let Some(addr) = parse_sockaddr_port(text.to_bytes()) else {
+            warnx(&format!(
+                "evutil_parse_sockaddr_port: cannot parse \"{}\" as an address[:port]",
+                text.to_string_lossy()
+            ));
             return -1;
         };
         let image = addr.encode();
         // SAFETY: `outlen` is non-null and points to a readable int (caller contract).
         let cap = unsafe { outlen.read() };
         let Ok(cap) = usize::try_from(cap) else {
+            warnx("evutil_parse_sockaddr_port: negative output length");
             return -1;
         };
         if image.len() > cap {
+            warnx(&format!(
+                "evutil_parse_sockaddr_port: the address needs {} bytes, the output has {cap}",
+                image.len()
+            ));
             return -1;
         }
         // SAFETY: `out` is non-null and writable for `*outlen` bytes (caller contract).
