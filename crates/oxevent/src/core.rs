@@ -72,7 +72,12 @@ pub(crate) struct Core<H> {
     /// records wait in `pending_keys` and entries may be stale (checked on
     /// lookup); the map is synced only when consulted (`event_assign`).
     pub(crate) keys: KeyMap,
-    pub(crate) pending_keys: Vec<(usize, u32)>,
+    /// Slots given a keyed record since the last sync. Only the index is
+    /// logged (4 bytes an add, not 16: at 1M adds the log is fresh memory,
+    /// which is dear); the sync reads the key from the slot, so a slot
+    /// re-used since then is entered under its current key, and a freed
+    /// one not at all, which is what the map should say anyway.
+    pub(crate) pending_keys: Vec<u32>,
     /// Live records that have a key.
     pub(crate) live_keyed: usize,
     /// First generation of this base's slots (distinct per base).
@@ -152,7 +157,7 @@ impl<H> Core<H> {
             EventId { idx, gen }
         };
         if key != 0 {
-            self.pending_keys.push((key, id.idx));
+            self.pending_keys.push(id.idx);
             self.live_keyed += 1;
         }
         id
@@ -188,8 +193,15 @@ impl<H> Core<H> {
     /// up to date first (amortised O(1) per record created).
     pub(crate) fn by_key(&mut self, key: usize) -> Option<EventId> {
         if !self.pending_keys.is_empty() {
-            for (k, idx) in self.pending_keys.drain(..) {
-                self.keys.insert(k, idx);
+            for idx in self.pending_keys.drain(..) {
+                let key = self
+                    .slots
+                    .get(idx as usize)
+                    .and_then(|s| s.rec.as_ref())
+                    .map_or(0, |r| r.key);
+                if key != 0 {
+                    self.keys.insert(key, idx);
+                }
             }
         }
         if self.keys.len() > 2 * self.live_keyed + 64 {

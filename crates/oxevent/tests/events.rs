@@ -860,3 +860,44 @@ fn freed_handlers_are_dropped() {
     drop(base);
     assert_eq!(std::sync::Arc::strong_count(&token), 1, "base dropped");
 }
+
+#[test]
+fn key_lookups_follow_freed_and_reused_slots() {
+    // The key map is synced lazily from a log of slot numbers: a slot freed
+    // and re-used by another struct before the sync must be found under its
+    // new key only, and a struct whose record moved must be found at the
+    // new slot.
+    let base = util::base::<()>();
+    let spec = EventSpec {
+        fd: -1,
+        events: Ev::NONE,
+        priority: None,
+    };
+    let later = || Some(Timeout::After(Duration::from_secs(60)));
+    let nothing = || Closure::new(|_, _, _| {});
+    let a = base
+        .create_pending(spec, nothing(), 0x1000, later())
+        .unwrap();
+    let c = base
+        .create_pending(spec, nothing(), 0x3000, later())
+        .unwrap();
+    base.free(a).unwrap();
+    let b = base
+        .create_pending(spec, nothing(), 0x2000, later())
+        .unwrap();
+    let slot = |id: EventId| id.to_bits() as u32; // the low half: the slot
+    assert_eq!(slot(b), slot(a), "the freed slot is re-used");
+    assert_eq!(base.find_key(0x1000), None);
+    assert_eq!(base.find_key(0x2000), Some(b));
+    assert_eq!(base.find_key(0x3000), Some(c));
+    base.free(c).unwrap();
+    let a2 = base
+        .create_pending(spec, nothing(), 0x1000, later())
+        .unwrap();
+    assert_eq!(base.find_key(0x1000), Some(a2));
+    assert_eq!(base.find_key(0x3000), None);
+    for id in [b, a2] {
+        base.free(id).unwrap();
+    }
+    assert_eq!(base.find_key(0x2000), None);
+}
