@@ -18,7 +18,7 @@
 //!
 //! * owner, lock: `busy = 1`, then re-read `owner`; still the owner: locked.
 //! * owner, unlock: `busy = 0`.
-//! * any other thread, first lock: take the futex word, set `owner = 0`,
+//! * any other thread, first lock: take the futex word, clear `owner`,
 //!   run `membarrier(2)` (every running thread of the process executes a
 //!   full memory barrier), then wait for `busy == 0`. From then on every
 //!   thread, the old owner included, uses the futex word: the bias is gone
@@ -27,7 +27,7 @@
 //! This is an asymmetric Dekker handshake: the owner's store to `busy` and
 //! its load of `owner` may be reordered by the CPU (x86 lets a load pass an
 //! earlier store), and the revoker's `membarrier` is the fence the owner
-//! omits. After it, either the owner's load sees `owner == 0` (it backs off
+//! omits. After it, either the owner's load sees `owner` cleared (it backs off
 //! to the futex word, which the revoker holds) or the revoker sees
 //! `busy == 1` (and waits for the owner's unlock). Never both inside.
 //!
@@ -47,13 +47,19 @@
 //! itself still the owner after setting it.
 
 use std::cell::UnsafeCell;
+use std::marker::PhantomData;
 use std::ops::{Deref, DerefMut};
 use std::sync::atomic::{compiler_fence, AtomicU32, AtomicU64, Ordering};
+
+/// `owner` of a lock with no bias: matches no thread pointer (user-space
+/// addresses are below 2^47, and a thread pointer of 0 is possible only for
+/// threads made without TLS, which no libc supports).
+const NO_OWNER: u64 = u64::MAX;
 
 /// A mutual-exclusion lock around `T`.
 pub(crate) struct BaseLock<T> {
     state: AtomicU32,
-    /// The owner's [`super::thread_pointer`]; 0: no bias.
+    /// The owner's [`super::thread_pointer`]; [`NO_OWNER`]: no bias.
     owner: AtomicU64,
     /// 1 while the owner is inside through the biased path.
     busy: AtomicU32,
@@ -69,19 +75,26 @@ unsafe impl<T: Send> Send for BaseLock<T> {}
 // serialised access to `T`.
 unsafe impl<T: Send> Sync for BaseLock<T> {}
 
-/// Access to the locked value; unlocks when dropped.
+/// Access to the locked value; unlocks when dropped. Not `Send`: a biased
+/// guard must be dropped by the owner that took it (as std's guards, which
+/// some platforms require to unlock on the locking thread).
 pub(crate) struct LockGuard<'a, T> {
     lock: &'a BaseLock<T>,
     /// Taken through the owner's biased path (unlock clears `busy`).
     biased: bool,
+    _not_send: PhantomData<*const ()>,
 }
+
+// SAFETY: a shared guard only yields `&T`, which may be shared between
+// threads exactly when `T: Sync` (std's MutexGuard has the same bound).
+unsafe impl<T: Sync> Sync for LockGuard<'_, T> {}
 
 impl<T> BaseLock<T> {
     /// A lock with no bias: every lock is a compare-exchange.
     pub(crate) fn new(value: T) -> BaseLock<T> {
         BaseLock {
             state: AtomicU32::new(0),
-            owner: AtomicU64::new(0),
+            owner: AtomicU64::new(NO_OWNER),
             busy: AtomicU32::new(0),
             data: UnsafeCell::new(value),
         }
@@ -97,7 +110,7 @@ impl<T> BaseLock<T> {
     /// Whether the lock is (still) biased toward some thread.
     #[cfg(test)]
     pub(crate) fn is_biased(&self) -> bool {
-        self.owner.load(Ordering::Relaxed) != 0
+        self.owner.load(Ordering::Relaxed) != NO_OWNER
     }
 
     /// Locks, waiting for other holders.
@@ -105,6 +118,9 @@ impl<T> BaseLock<T> {
     pub(crate) fn lock(&self) -> LockGuard<'_, T> {
         let me = super::thread_pointer();
         if self.owner.load(Ordering::Relaxed) == me {
+            // The engine never locks while holding the lock (callbacks run
+            // unlocked); a second biased guard would alias the first.
+            debug_assert_eq!(self.busy.load(Ordering::Relaxed), 0, "BaseLock re-entered");
             self.busy.store(1, Ordering::Relaxed);
             // The hardware fence between the store above and the load
             // below is the revoker's membarrier; only the compiler must be
@@ -114,6 +130,7 @@ impl<T> BaseLock<T> {
                 return LockGuard {
                     lock: self,
                     biased: true,
+                    _not_send: PhantomData,
                 };
             }
             // Revoked meanwhile: the revoker may be waiting for this.
@@ -126,22 +143,23 @@ impl<T> BaseLock<T> {
         {
             self.lock_contended();
         }
-        if self.owner.load(Ordering::Relaxed) != 0 {
+        if self.owner.load(Ordering::Relaxed) != NO_OWNER {
             self.revoke();
         }
         LockGuard {
             lock: self,
             biased: false,
+            _not_send: PhantomData,
         }
     }
 
     /// Ends the bias: called with the lock word held, by a thread that found
     /// the lock still biased (never the owner: an owner that finds the bias
-    /// gone was revoked by someone else, and `owner` never becomes non-zero
+    /// gone was revoked by someone else, and `owner` never names a thread
     /// again).
     #[cold]
     fn revoke(&self) {
-        self.owner.store(0, Ordering::Relaxed);
+        self.owner.store(NO_OWNER, Ordering::Relaxed);
         if !super::process_barrier() {
             super::abort_with(
                 "oxevent: a base created for one thread was used from another, and the kernel \
@@ -287,6 +305,15 @@ mod tests {
         }
         assert!(lock.is_biased());
         assert_eq!(*lock.lock(), 1000);
+    }
+
+    #[test]
+    #[cfg(debug_assertions)]
+    #[should_panic(expected = "BaseLock re-entered")]
+    fn a_biased_owner_locking_twice_is_caught_in_debug_builds() {
+        let lock = BaseLock::new_biased(0u32);
+        let _first = lock.lock();
+        let _second = lock.lock();
     }
 
     #[test]

@@ -429,9 +429,10 @@ pub(crate) fn process_barrier_supported() -> bool {
 }
 
 /// Makes every running thread of this process execute a full memory barrier
-/// (`membarrier(2)`); registers the process on first use (registration does
-/// not survive `fork`, so this retries after registering). Falls back to the
-/// slow global barrier. `false`: the kernel refused both.
+/// (`membarrier(2)`); registers the process when the kernel says it is not
+/// registered yet (first use, or a process whose registration was lost, as
+/// across `exec`), then retries. Falls back to the slow global barrier.
+/// `false`: the kernel refused both.
 pub(crate) fn process_barrier() -> bool {
     if membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) == 0 {
         return true;
