@@ -8,7 +8,7 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use oxevent::{
-    BaseFlags, Config, Count, DelMode, Error, Ev, Features, KeyedOp, LoopExit, LoopFlags,
+    BaseFlags, Config, Count, DelMode, Error, Ev, Features, KeyedOp, LockBias, LoopExit, LoopFlags,
 };
 
 use crate::abi::{
@@ -49,8 +49,14 @@ fn new_base(cfg: &Config) -> *mut FfiBase {
     cfg.notifiable(threading);
     // Without threading libevent takes no lock; ours is then biased toward
     // this thread (no atomics) and still safe if another thread appears.
-    // With threading, other threads are expected: no bias to revoke.
-    cfg.biased_lock(!threading);
+    // `Assume`: a program that keeps libevent's contract makes no
+    // membarrier call at all, not even a query (a seccomp sandbox may be in
+    // place). With threading, other threads are expected: no bias.
+    cfg.lock_bias(if threading {
+        LockBias::Off
+    } else {
+        LockBias::Assume
+    });
     // libevent accepts I/O events on a negative fd (pending, never firing).
     cfg.accept_negative_fd(true);
     match CBase::with_config(&cfg) {

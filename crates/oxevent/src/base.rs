@@ -19,7 +19,7 @@ use std::os::fd::RawFd;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::config::{BaseFlags, Config};
+use crate::config::{BaseFlags, Config, LockBias};
 use crate::core::{Act, ActiveQueue, Core, KeyMap, SigEntry};
 use crate::error::{Error, Result};
 use crate::event::{state, Callback, EventId, EventInfo, Fired, Handler, Pending, Record, When};
@@ -404,7 +404,11 @@ impl<H: Handler> RawBase<H> {
         };
         let base = RawBase {
             shared: Arc::new(Shared {
-                core: if cfg.biased_lock && sys::process_barrier_supported() {
+                core: if match cfg.lock_bias {
+                    LockBias::Off => false,
+                    LockBias::IfSupported => sys::process_barrier_supported(),
+                    LockBias::Assume => true,
+                } {
                     BaseLock::new_biased(core)
                 } else {
                     BaseLock::new(core)

@@ -163,6 +163,45 @@ impl std::ops::BitOrAssign for BaseFlags {
     }
 }
 
+/// How the base lock treats the thread that creates the base
+/// ([`Config::lock_bias`]).
+///
+/// A biased lock belongs to that thread, which then locks and unlocks with
+/// plain loads and stores, no atomic operation (where libevent, without
+/// threading, takes no lock at all). The first lock from any other thread
+/// revokes the bias with one `membarrier(2)` call, and from then on every
+/// thread takes the ordinary atomic lock. Sharing a base stays safe either
+/// way. If the kernel refuses `membarrier` when a bias must be revoked (a
+/// seccomp filter installed after the base was made), the process aborts
+/// with a message rather than let two threads in.
+///
+/// ```
+/// use oxevent::{Base, Config, LockBias};
+///
+/// for bias in [LockBias::Off, LockBias::IfSupported, LockBias::Assume] {
+///     let mut cfg = Config::new();
+///     cfg.lock_bias(bias);
+///     let base = Base::<u8>::with_config(&cfg).unwrap();
+///     base.once_timer(None, |n: &mut u8, _| *n += 1).unwrap();
+///     let mut n = 0;
+///     base.dispatch(&mut n).unwrap();
+///     assert_eq!(n, 1);
+/// }
+/// ```
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum LockBias {
+    /// Never biased: every lock is an atomic compare-exchange. For a base
+    /// that other threads use from the start.
+    Off,
+    /// Biased when the kernel says it has the expedited `membarrier` (one
+    /// query per process, at the first such base). The default.
+    IfSupported,
+    /// Biased with no query: a program whose other threads never touch the
+    /// base (libevent's contract for a base made without threading) never
+    /// makes a `membarrier` call at all. The C face's choice for such bases.
+    Assume,
+}
+
 /// How a base is built.
 ///
 /// ```
@@ -184,7 +223,7 @@ pub struct Config {
     pub(crate) notifiable: bool,
     pub(crate) cpus_hint: u32,
     pub(crate) accept_negative_fd: bool,
-    pub(crate) biased_lock: bool,
+    pub(crate) lock_bias: LockBias,
 }
 
 impl Default for Config {
@@ -211,7 +250,7 @@ impl Config {
             notifiable: true,
             cpus_hint: 0,
             accept_negative_fd: false,
-            biased_lock: true,
+            lock_bias: LockBias::IfSupported,
         }
     }
 
@@ -345,20 +384,14 @@ impl Config {
         self
     }
 
-    /// Bias the base lock toward the thread that creates the base (on by
-    /// default, where the kernel has `membarrier(2)`). That thread then locks
-    /// and unlocks with plain loads and stores, no atomic operation; the
-    /// first lock from any other thread revokes the bias with one
-    /// `membarrier` call, and from then on every thread takes the ordinary
-    /// atomic lock. Sharing a base stays safe either way; turn the bias off
-    /// for a base that another thread uses from the start, or under a
-    /// seccomp filter that forbids `membarrier` after the base exists (if
-    /// the kernel refuses the call when a bias must be revoked, the process
-    /// aborts rather than let two threads in).
+    /// Whether the base lock is biased toward the thread that creates the
+    /// base (see [`LockBias`]; default [`LockBias::IfSupported`]).
     ///
     /// ```
     /// use std::sync::Arc;
-    /// let base = Arc::new(oxevent::Base::<u32>::new().unwrap()); // biased here
+    /// use oxevent::{Base, Config, LockBias};
+    ///
+    /// let base = Arc::new(Base::<u32>::new().unwrap()); // biased here
     /// let b2 = base.clone();
     /// std::thread::spawn(move || {
     ///     // The first lock on this thread revokes the bias.
@@ -370,12 +403,12 @@ impl Config {
     /// base.dispatch(&mut n).unwrap(); // the creator now takes the atomic lock
     /// assert_eq!(n, 1);
     ///
-    /// let mut cfg = oxevent::Config::new();
-    /// cfg.biased_lock(false);
-    /// assert!(oxevent::Base::<()>::with_config(&cfg).is_ok());
+    /// let mut cfg = Config::new();
+    /// cfg.lock_bias(LockBias::Off);
+    /// assert!(Base::<()>::with_config(&cfg).is_ok());
     /// ```
-    pub fn biased_lock(&mut self, on: bool) -> &mut Config {
-        self.biased_lock = on;
+    pub fn lock_bias(&mut self, bias: LockBias) -> &mut Config {
+        self.lock_bias = bias;
         self
     }
 

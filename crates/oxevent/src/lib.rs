@@ -63,7 +63,7 @@ pub use api::{Base, Closure};
 pub use base::{
     supported_methods, Count, DelMode, EventSpec, KeyedOp, LoopExit, LoopFlags, RawBase, Timeout,
 };
-pub use config::{BaseFlags, Config};
+pub use config::{BaseFlags, Config, LockBias};
 pub use error::{Error, Result};
 pub use event::{EventId, EventInfo, Fired, Handler, Pending};
 pub use flags::Ev;
