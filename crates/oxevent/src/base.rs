@@ -625,9 +625,10 @@ impl<H: Handler> RawBase<H> {
     /// let handler = || Closure::new(|seen: &mut Vec<Ev>, _, fired| seen.push(fired.what));
     /// // The struct's first `event_add`: a transient record is created for it.
     /// let later = KeyedOp::Add(Some(Timeout::After(Duration::from_secs(60))));
-    /// // SAFETY (both calls): a timer, no descriptor.
+    /// // SAFETY: a timer, no descriptor.
     /// let id = unsafe { base.keyed(None, key, spec, handler(), later) }.unwrap();
     /// // Later calls find that record (this handler goes unused).
+    /// // SAFETY: the same timer, still no descriptor.
     /// let again =
     ///     unsafe { base.keyed(Some(id), key, spec, handler(), KeyedOp::Activate(Ev::WRITE, 1)) };
     /// assert_eq!(again.unwrap(), id);
@@ -2085,8 +2086,9 @@ fn refuse_raw_io(events: Ev) -> Result<()> {
 /// let spec = EventSpec { fd: -1, events: Ev::NONE, priority: None };
 /// let cb = || Closure::new(|seen: &mut Vec<Ev>, _, fired| seen.push(fired.what));
 /// let later = KeyedOp::Add(Some(Timeout::After(Duration::from_secs(60))));
-/// // SAFETY (both calls): a timer, no descriptor.
+/// // SAFETY: a timer, no descriptor.
 /// let id = unsafe { base.keyed(None, key, spec, cb(), later) }.unwrap();
+/// // SAFETY: the same timer, still no descriptor.
 /// let same = unsafe { base.keyed(Some(id), key, spec, cb(), KeyedOp::Finalize(cb())) }.unwrap();
 /// assert_eq!(same, id);
 /// let mut seen = Vec::new();

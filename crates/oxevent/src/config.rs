@@ -369,12 +369,13 @@ impl Config {
     /// use oxevent::{Base, Config, Error, EventSpec, Ev, Closure};
     /// let spec = EventSpec { fd: -1, events: Ev::READ, priority: None };
     /// let strict = Base::<()>::new().unwrap();
-    /// // SAFETY (both): fd -1 is no open file; nothing to keep open.
+    /// // SAFETY: fd -1 is no open file; nothing to keep open.
     /// let id = unsafe { strict.create_fd(spec, Closure::new(|_, _, _| {}), 0, false) }.unwrap();
     /// assert!(matches!(strict.add(id, None), Err(Error::BadFd(-1))));
     /// let mut cfg = Config::new();
     /// cfg.accept_negative_fd(true);
     /// let lax = Base::<()>::with_config(&cfg).unwrap();
+    /// // SAFETY: as above, fd -1.
     /// let id = unsafe { lax.create_fd(spec, Closure::new(|_, _, _| {}), 0, false) }.unwrap();
     /// lax.add(id, None).unwrap();
     /// assert_eq!(lax.pending(id, Ev::READ).unwrap().what, Ev::READ);

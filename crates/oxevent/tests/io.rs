@@ -51,9 +51,8 @@ fn raw_event<D: 'static>(
         events,
         priority: None,
     };
-    // SAFETY: the tests that use this keep `fd` open while the event is
-    // pending, except those that close it on purpose to check the engine's
-    // reaction (libevent's contract broken on purpose, never memory).
+    // SAFETY: callers keep `fd` open while the event is pending, except
+    // tests that close it on purpose (a broken contract, never memory).
     unsafe { base.create_fd(spec, Closure::new(f), 0, false) }.unwrap()
 }
 
