@@ -2,7 +2,7 @@
  * layout.c: the C half of oxevent's ABI proof.
  *
  * Checks, against libevent 2.1.12's x86_64 layout
- * (shared/abi/struct-layout-x86_64.txt), the size, alignment and field
+ * (tests/abi/struct-layout-x86_64.txt), the size, alignment and field
  * offsets of every public struct declared by event2/event_struct.h,
  * event2/keyvalq_struct.h, event2/thread.h and event2/util.h, the widths
  * of the portable typedefs, the values of the public constants, and what
