@@ -7,8 +7,9 @@ use std::os::raw::{c_char, c_int, c_short, c_uint, c_void};
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
+use oxevent::__ffi::{Engine, KeyedOp};
 use oxevent::{
-    BaseFlags, Config, Count, DelMode, Error, Ev, Features, KeyedOp, LockBias, LoopExit, LoopFlags,
+    BaseFlags, Config, Count, DelMode, Error, Ev, Features, LockBias, LoopExit, LoopFlags,
 };
 
 use crate::abi::{
@@ -16,10 +17,10 @@ use crate::abi::{
 };
 use crate::boundary::{guard, warnx};
 use crate::handle::{
-    base_from_c, base_into_c, base_is_live, base_or_current, base_ref, decode_tv, encode_common,
-    ev_base, ev_mut, ev_record, ev_ref, handler_of, is_assigned, key_of, set_ev_record, spec_of,
-    tv_duration, write_tv, CBase, CHandler, FfiBase, Finalizer, CURRENT_BASE, DEBUG_MODE, STARTED,
-    THREADING,
+    base_from_c, base_into_c, base_is_live, base_or_current, base_ref, common_of, decode_tv,
+    encode_common, ev_base, ev_mut, ev_record, ev_record_in, ev_ref, is_assigned, key_of,
+    live_bases, set_ev_record, spec_of, started, tv_duration, write_tv, CRunner, FfiBase,
+    CURRENT_BASE, DEBUG_MODE, STARTED, THREADING,
 };
 
 static VERSION: &CStr = c"2.1.12-stable";
@@ -59,7 +60,11 @@ fn new_base(cfg: &Config) -> *mut FfiBase {
     });
     // libevent accepts I/O events on a negative fd (pending, never firing).
     cfg.accept_negative_fd(true);
-    match CBase::with_config(&cfg) {
+    // The program's lock callbacks make its lock the base lock.
+    if let Some(maker) = crate::thread::program_lock_maker() {
+        cfg.external_lock(maker);
+    }
+    match Engine::new(&cfg) {
         Ok(b) => base_into_c(b),
         Err(e) => {
             warnx(&format!("event_base_new_with_config: {e}"));
@@ -111,12 +116,10 @@ pub extern "C" fn event_enable_debug_mode() {
 pub extern "C" fn event_debug_unassign(ev: *mut Event) {
     guard((), || {
         let Some(ev) = ev_mut(ev) else { return };
-        if let Some(base) = ev_base(ev) {
-            if let Some(id) = ev_record(ev, base) {
-                if base.base.is_live(id, key_of(ev)) {
-                    warnx("event_debug_unassign: the event is still pending; deleting it");
-                    let _ = base.base.del_with(id, DelMode::NoBlock);
-                }
+        if let Some((base, id)) = ev_record(ev) {
+            if base.engine.is_keyed(id, key_of(ev)) {
+                warnx("event_debug_unassign: the event is still pending; deleting it");
+                base.engine.keyed_del(id, key_of(ev), DelMode::NoBlock);
             }
         }
         ev.ev_evcallback.evcb_flags &= !EVLIST_INIT;
@@ -258,11 +261,36 @@ pub extern "C" fn event_base_free(base: *mut FfiBase) {
     guard((), || {
         if base_is_live(base as *const c_void) {
             if let Some(b) = base_ref(base) {
-                b.base.run_pending_finalizers(&mut ());
+                run_pending_finalizers(b);
             }
         }
         free_base(base)
     })
+}
+
+/// Runs the finalizers of events being finalized (what `event_base_free`
+/// does before tearing a base down), then frees their records.
+fn run_pending_finalizers(b: &FfiBase) {
+    loop {
+        let pending = b.engine.take_finalizing();
+        if pending.is_empty() {
+            return;
+        }
+        for (id, fd, key, cb, arg, free_struct) in pending {
+            let job = oxevent::__ffi::Job {
+                id,
+                fd,
+                what: Ev::FINALIZE,
+                key,
+                cb,
+                arg,
+                finalize: true,
+                free_struct,
+                transient: true,
+            };
+            oxevent::__ffi::Runner::run(&mut CRunner, &b.engine, &job);
+        }
+    }
 }
 
 /// `event_base_free_nofinalize`.
@@ -275,7 +303,7 @@ pub extern "C" fn event_base_free_nofinalize(base: *mut FfiBase) {
 #[no_mangle]
 pub extern "C" fn event_reinit(base: *mut FfiBase) -> c_int {
     guard(-1, || match base_ref(base) {
-        Some(b) => match b.base.reinit() {
+        Some(b) => match b.engine.reinit() {
             Ok(()) => 0,
             Err(e) => {
                 warnx(&format!("event_reinit: {e}"));
@@ -290,7 +318,7 @@ pub extern "C" fn event_reinit(base: *mut FfiBase) -> c_int {
 #[no_mangle]
 pub extern "C" fn event_base_get_method(base: *const FfiBase) -> *const c_char {
     guard(std::ptr::null(), || match base_ref(base) {
-        Some(b) => method_cstr(b.base.method()),
+        Some(b) => method_cstr(b.engine.method()),
         None => std::ptr::null(),
     })
 }
@@ -305,7 +333,7 @@ pub extern "C" fn event_get_supported_methods() -> *mut *const c_char {
 #[no_mangle]
 pub extern "C" fn event_base_get_features(base: *const FfiBase) -> c_int {
     guard(0, || {
-        base_ref(base).map_or(0, |b| b.base.features().0 as c_int)
+        base_ref(base).map_or(0, |b| b.engine.features().0 as c_int)
     })
 }
 
@@ -327,7 +355,7 @@ fn counts(flags: c_uint) -> Vec<Count> {
 #[no_mangle]
 pub extern "C" fn event_base_get_num_events(base: *mut FfiBase, flags: c_uint) -> c_int {
     guard(-1, || {
-        base_ref(base).map_or(-1, |b| b.base.num_events(&counts(flags)) as c_int)
+        base_ref(base).map_or(-1, |b| b.engine.num_events(&counts(flags)) as c_int)
     })
 }
 
@@ -340,7 +368,7 @@ pub extern "C" fn event_base_get_max_events(
 ) -> c_int {
     guard(-1, || {
         base_ref(base).map_or(-1, |b| {
-            b.base.max_events(&counts(flags), clear != 0) as c_int
+            b.engine.max_events(&counts(flags), clear != 0) as c_int
         })
     })
 }
@@ -361,7 +389,7 @@ pub extern "C" fn event_base_loop(base: *mut FfiBase, flags: c_int) -> c_int {
         };
         // libevent records the loop's owner through the program's id callback.
         let _owner = crate::thread::program_thread_id();
-        match b.base.run(LoopFlags(flags as u32), &mut ()) {
+        match b.engine.run(LoopFlags(flags as u32), &mut CRunner) {
             Ok(LoopExit::Stopped) => 0,
             Ok(LoopExit::NoEvents) => 1,
             Err(_) => -1,
@@ -376,7 +404,7 @@ pub extern "C" fn event_base_loopexit(base: *mut FfiBase, tv: *const libc::timev
         let Some(b) = base_ref(base) else { return -1 };
         // SAFETY: NULL or a valid timeval.
         let delay = unsafe { tv.as_ref() }.map(|t| tv_duration(t.tv_sec, t.tv_usec));
-        match b.base.loopexit(delay) {
+        match b.engine.loopexit(delay) {
             Ok(()) => 0,
             Err(e) => {
                 warnx(&format!("event_base_loopexit: {e}"));
@@ -391,8 +419,7 @@ pub extern "C" fn event_base_loopexit(base: *mut FfiBase, tv: *const libc::timev
 pub extern "C" fn event_base_loopbreak(base: *mut FfiBase) -> c_int {
     guard(-1, || match base_ref(base) {
         Some(b) => {
-            let _program_lock = b.program.hold();
-            b.base.loopbreak();
+            b.engine.loopbreak();
             0
         }
         None => -1,
@@ -404,7 +431,7 @@ pub extern "C" fn event_base_loopbreak(base: *mut FfiBase) -> c_int {
 pub extern "C" fn event_base_loopcontinue(base: *mut FfiBase) -> c_int {
     guard(-1, || match base_ref(base) {
         Some(b) => {
-            b.base.loopcontinue();
+            b.engine.loopcontinue();
             0
         }
         None => -1,
@@ -415,7 +442,7 @@ pub extern "C" fn event_base_loopcontinue(base: *mut FfiBase) -> c_int {
 #[no_mangle]
 pub extern "C" fn event_base_got_exit(base: *mut FfiBase) -> c_int {
     guard(0, || {
-        base_ref(base).map_or(0, |b| b.base.got_exit() as c_int)
+        base_ref(base).map_or(0, |b| b.engine.got_exit() as c_int)
     })
 }
 
@@ -423,20 +450,82 @@ pub extern "C" fn event_base_got_exit(base: *mut FfiBase) -> c_int {
 #[no_mangle]
 pub extern "C" fn event_base_got_break(base: *mut FfiBase) -> c_int {
     guard(0, || {
-        base_ref(base).map_or(0, |b| b.base.got_break() as c_int)
+        base_ref(base).map_or(0, |b| b.engine.got_break() as c_int)
     })
 }
 
 /// Drops the record of a struct that is being re-assigned while pending or
-/// active (libevent would corrupt its lists here): found by address, so a
-/// struct freed and re-used while pending is caught too.
-fn forget_pending(ev: &Event, who: &str) {
-    if crate::handle::forget_key_everywhere(key_of(ev)) {
+/// active (libevent would corrupt its lists here), found by the struct's
+/// address, never by its bytes (which may be uninitialised): in the base
+/// it is assigned to, and in debug mode in every base.
+fn forget_pending(key: usize, base: *mut FfiBase, who: &str) {
+    let target = if base.is_null() {
+        CURRENT_BASE.load(Ordering::Acquire)
+    } else {
+        base
+    };
+    let mut found = false;
+    if let Some(b) = base_ref(target) {
+        found = b.engine.forget_key(key);
+    }
+    if DEBUG_MODE.load(Ordering::Relaxed) {
+        for b in live_bases() {
+            if b != target as usize {
+                if let Some(other) = base_ref(b as *const FfiBase) {
+                    found |= other.engine.forget_key(key);
+                }
+            }
+        }
+    }
+    if found {
         warnx(&format!(
-            "{who}: event {:p} is pending or active; it is deleted first and its old callback will not run",
-            ev as *const Event
+            "{who}: event {key:#x} is pending or active; it is deleted first and its old callback will not run"
         ));
     }
+}
+
+/// `event_assign` on a struct whose old record (if any) is gone: sets the
+/// public fields in libevent's order, so that a refused flag combination
+/// leaves them set as libevent leaves them.
+fn assign_fields(
+    ev: &mut Event,
+    base: *mut FfiBase,
+    fd: c_int,
+    events: c_short,
+    cb: Option<event_callback_fn>,
+    arg: *mut c_void,
+    who: &str,
+) -> c_int {
+    let base = if base.is_null() {
+        CURRENT_BASE.load(Ordering::Acquire)
+    } else {
+        base
+    };
+    let arg = if arg == event_self_cbarg() {
+        ev as *mut Event as *mut c_void
+    } else {
+        arg
+    };
+    ev.ev_base = base as *mut c_void;
+    ev.ev_evcallback.evcb_cb_union = cb;
+    ev.ev_evcallback.evcb_arg = arg;
+    ev.ev_fd = fd;
+    ev.ev_events = events;
+    ev.ev_res = 0;
+    ev.ev_evcallback.evcb_flags = EVLIST_INIT;
+    let what = Ev::from_bits(events as u16);
+    if what.contains(Ev::SIGNAL) && what.intersects(Ev::READ | Ev::WRITE | Ev::CLOSED) {
+        warnx(&format!(
+            "{who}: EV_SIGNAL is not compatible with EV_READ, EV_WRITE or EV_CLOSED"
+        ));
+        return -1;
+    }
+    ev.ev_evcallback.evcb_closure = 0;
+    ev.ev_timeout_pos = [0, 0];
+    if let Some(b) = base_ref(base) {
+        ev.ev_evcallback.evcb_pri = b.npri.load(Ordering::Relaxed) / 2;
+    }
+    0
 }
 
 fn assign(
@@ -448,38 +537,9 @@ fn assign(
     arg: *mut c_void,
     who: &str,
 ) -> c_int {
-    STARTED.store(true, Ordering::Relaxed);
-    forget_pending(ev, who);
-    let base = if base.is_null() {
-        CURRENT_BASE.load(Ordering::Acquire)
-    } else {
-        base
-    };
-    let arg = if arg == event_self_cbarg() {
-        ev as *mut Event as *mut c_void
-    } else {
-        arg
-    };
-    let what = Ev::from_bits(events as u16);
-    if what.contains(Ev::SIGNAL) && what.intersects(Ev::READ | Ev::WRITE | Ev::CLOSED) {
-        warnx(&format!(
-            "{who}: EV_SIGNAL is not compatible with EV_READ, EV_WRITE or EV_CLOSED"
-        ));
-        return -1;
-    }
-    ev.ev_base = base as *mut c_void;
-    ev.ev_evcallback.evcb_cb_union = cb;
-    ev.ev_evcallback.evcb_arg = arg;
-    ev.ev_fd = fd;
-    ev.ev_events = events;
-    ev.ev_res = 0;
-    ev.ev_evcallback.evcb_flags = EVLIST_INIT;
-    ev.ev_evcallback.evcb_closure = 0;
-    ev.ev_timeout_pos = [0, 0];
-    if let Some(b) = base_ref(base) {
-        ev.ev_evcallback.evcb_pri = b.base.npriorities() / 2;
-    }
-    0
+    started();
+    forget_pending(key_of(ev), base, who);
+    assign_fields(ev, base, fd, events, cb, arg, who)
 }
 
 /// `event_assign`.
@@ -515,8 +575,12 @@ pub extern "C" fn event_new(
         let Some(ev) = ev_mut(p) else {
             return std::ptr::null_mut();
         };
+        started();
+        // Re-used memory may be a pending event freed without event_del:
+        // its record is found by address.
+        forget_pending(p as usize, base, "event_new");
         *ev = Event::zeroed();
-        if assign(ev, base, fd, events, cb, arg, "event_new") < 0 {
+        if assign_fields(ev, base, fd, events, cb, arg, "event_new") < 0 {
             crate::mem::free(p as *mut c_void);
             return std::ptr::null_mut();
         }
@@ -529,13 +593,14 @@ fn del_impl(ev: *mut Event, mode: DelMode, who: &str) -> c_int {
         warnx(&format!("{who}: NULL event"));
         return -1;
     };
-    let Some(base) = ev_base(ev) else {
+    if ev.ev_base.is_null() {
         warnx(&format!("{who}: event has no event_base set."));
         return -1;
-    };
-    if let Some(id) = ev_record(ev, base) {
-        let _program_lock = base.program.hold();
-        base.base.del_keyed(id, key_of(ev), mode);
+    }
+    // The record's base through the table: a base freed before its events
+    // (a common teardown order) is never touched.
+    if let Some((base, id)) = ev_record(ev) {
+        base.engine.keyed_del(id, key_of(ev), mode);
     }
     0
 }
@@ -571,11 +636,7 @@ pub extern "C" fn event_free(ev: *mut Event) {
 }
 
 #[inline]
-fn keyed(ev: &mut Event, op: KeyedOp<CHandler>, who: &str) -> c_int {
-    let Some(base) = ev_base(ev) else {
-        warnx(&format!("{who}: event has no event_base set."));
-        return -1;
-    };
+fn keyed(ev: &mut Event, base: &FfiBase, op: KeyedOp, who: &str) -> c_int {
     if !is_assigned(ev) {
         warnx(&format!(
             "{who}: event {:p} was never assigned",
@@ -583,14 +644,16 @@ fn keyed(ev: &mut Event, op: KeyedOp<CHandler>, who: &str) -> c_int {
         ));
         return -1;
     }
-    let prev = ev_record(ev, base);
-    let _program_lock = base.program.hold();
-    // SAFETY: the fd of an I/O event is the C program's, which promises
-    // libevent to keep it open while the event is pending.
-    match unsafe {
-        base.base
-            .keyed(prev, key_of(ev), spec_of(ev), handler_of(ev), op)
-    } {
+    // The struct's own record: in its base (the usual case), or pending in
+    // another base than `ev_base` now names (then that base holds it).
+    let (base, prev) = match ev_record_in(ev, base) {
+        Some(id) => (base, Some(id)),
+        None => match ev_record(ev) {
+            Some((other, id)) if other.engine.is_keyed(id, key_of(ev)) => (other, Some(id)),
+            _ => (base, None),
+        },
+    };
+    match base.engine.keyed(prev, &spec_of(ev), op) {
         Ok(id) => {
             set_ev_record(ev, base, id);
             0
@@ -615,7 +678,7 @@ pub extern "C" fn event_add(ev: *mut Event, tv: *const libc::timeval) -> c_int {
             return -1;
         };
         let timeout = decode_tv(base, tv);
-        keyed(ev, KeyedOp::Add(timeout), "event_add")
+        keyed(ev, base, KeyedOp::Add(timeout), "event_add")
     })
 }
 
@@ -624,9 +687,14 @@ pub extern "C" fn event_add(ev: *mut Event, tv: *const libc::timeval) -> c_int {
 pub extern "C" fn event_active(ev: *mut Event, res: c_int, ncalls: c_short) {
     guard((), || {
         let Some(ev) = ev_mut(ev) else { return };
+        let Some(base) = ev_base(ev) else {
+            warnx("event_active: event has no event_base set.");
+            return;
+        };
         let what = Ev::from_bits(res as u16);
         keyed(
             ev,
+            base,
             KeyedOp::Activate(what, ncalls.max(0) as u16),
             "event_active",
         );
@@ -638,14 +706,12 @@ pub extern "C" fn event_active(ev: *mut Event, res: c_int, ncalls: c_short) {
 pub extern "C" fn event_remove_timer(ev: *mut Event) -> c_int {
     guard(-1, || {
         let Some(ev) = ev_mut(ev) else { return -1 };
-        let Some(base) = ev_base(ev) else {
+        if ev.ev_base.is_null() {
             warnx("event_remove_timer: event has no event_base set.");
             return -1;
-        };
-        if let Some(id) = ev_record(ev, base) {
-            if base.base.is_live(id, key_of(ev)) {
-                let _ = base.base.remove_timer(id);
-            }
+        }
+        if let Some((base, id)) = ev_record(ev) {
+            base.engine.keyed_remove_timer(id, key_of(ev));
         }
         0
     })
@@ -661,24 +727,24 @@ pub extern "C" fn event_pending(
 ) -> c_int {
     guard(0, || {
         let Some(ev) = ev_ref(ev) else { return 0 };
-        let Some(base) = ev_base(ev) else {
+        if ev.ev_base.is_null() {
             warnx("event_pending: event has no event_base set.");
             return 0;
-        };
-        let Some(id) = ev_record(ev, base) else {
-            return 0;
-        };
-        if !base.base.is_live(id, key_of(ev)) {
-            return 0;
         }
-        match base.base.pending(id, Ev::from_bits(events as u16)) {
-            Ok(p) => {
-                if let Some(deadline) = p.deadline_ns {
-                    write_tv(tv, base.base.monotonic_to_wall(deadline));
+        let Some((base, id)) = ev_record(ev) else {
+            return 0;
+        };
+        match base
+            .engine
+            .keyed_pending(id, key_of(ev), Ev::from_bits(events as u16))
+        {
+            Some((what, deadline)) => {
+                if let (Some(deadline), false) = (deadline, tv.is_null()) {
+                    write_tv(tv, base.engine.monotonic_to_wall(deadline));
                 }
-                p.what.bits() as c_int
+                what.bits() as c_int
             }
-            Err(_) => 0,
+            None => 0,
         }
     })
 }
@@ -705,16 +771,17 @@ pub extern "C" fn event_base_set(base: *mut FfiBase, ev: *mut Event) -> c_int {
             warnx("event_base_set: the event was never assigned");
             return -1;
         }
-        if let Some(old) = ev_base(ev) {
-            if let Some(id) = ev_record(ev, old) {
-                if old.base.is_live(id, key_of(ev)) {
-                    warnx("event_base_set: the event is pending or active");
-                    return -1;
-                }
+        if let Some((old, id)) = ev_record(ev) {
+            if old.engine.is_keyed(id, key_of(ev)) {
+                warnx("event_base_set: the event is pending or active");
+                return -1;
             }
         }
+        // A record of this address the struct no longer names: it was
+        // re-assigned (event_set with no current base) while pending here.
+        forget_pending(key_of(ev), base, "event_base_set");
         ev.ev_base = base as *mut c_void;
-        ev.ev_evcallback.evcb_pri = new_base.base.npriorities() / 2;
+        ev.ev_evcallback.evcb_pri = new_base.npri.load(Ordering::Relaxed) / 2;
         0
     })
 }
@@ -731,7 +798,7 @@ pub extern "C" fn event_priority_set(ev: *mut Event, pri: c_int) -> c_int {
             warnx("event_priority_set: event has no event_base set.");
             return -1;
         };
-        let n = c_int::from(base.base.npriorities());
+        let n = c_int::from(base.npri.load(Ordering::Relaxed));
         if pri < 0 || pri >= n {
             warnx(&format!(
                 "event_priority_set: priority {pri} is out of range 0..{n}"
@@ -740,12 +807,10 @@ pub extern "C" fn event_priority_set(ev: *mut Event, pri: c_int) -> c_int {
         }
         // In range: 0..npriorities, at most 254.
         let pri = pri as u8;
-        if let Some(id) = ev_record(ev, base) {
-            if base.base.is_live(id, key_of(ev)) {
-                if let Err(e) = base.base.set_priority(id, pri) {
-                    warnx(&format!("event_priority_set: {e}"));
-                    return -1;
-                }
+        if let Some((holder, id)) = ev_record(ev) {
+            if let Err(e) = holder.engine.keyed_set_priority(id, key_of(ev), pri) {
+                warnx(&format!("event_priority_set: {e}"));
+                return -1;
             }
         }
         ev.ev_evcallback.evcb_pri = pri;
@@ -830,7 +895,7 @@ pub extern "C" fn event_get_assignment(
 pub extern "C" fn event_base_get_running_event(base: *mut FfiBase) -> *mut Event {
     guard(std::ptr::null_mut(), || match base_ref(base) {
         Some(b) => b
-            .base
+            .engine
             .running_event()
             .map_or(std::ptr::null_mut(), |(_, key)| key as *mut Event),
         None => std::ptr::null_mut(),
@@ -844,13 +909,16 @@ fn finalize_impl(
     who: &str,
 ) -> c_int {
     let Some(e) = ev_mut(ev) else { return -1 };
-    let fin = CHandler::Finalize(Box::new(Finalizer {
-        cb,
-        ev: ev as usize,
+    let Some(base) = ev_base(e) else {
+        warnx(&format!("{who}: event has no event_base set."));
+        return -1;
+    };
+    let op = KeyedOp::Finalize {
+        cb: cb.map_or(0, |f| f as usize),
         arg: e.ev_evcallback.evcb_arg as usize,
         free,
-    }));
-    keyed(e, KeyedOp::Finalize(fin), who)
+    };
+    keyed(e, base, op, who)
 }
 
 /// `event_finalize`.
@@ -885,11 +953,23 @@ pub extern "C" fn event_base_once(
 ) -> c_int {
     guard(-1, || {
         let Some(b) = base_ref(base) else { return -1 };
-        let timeout = decode_tv(b, tv);
-        let h = CHandler::new(cb, arg as usize);
-        // SAFETY: an I/O fd here is the C program's, which promises libevent
-        // to keep it open until the one-shot event has run.
-        match unsafe { b.base.once_fd(fd, Ev::from_bits(events as u16), timeout, h) } {
+        let timeout = decode_tv(b, tv).map(|w| match w {
+            oxevent::__ffi::When::After(ns) => oxevent::Timeout::After(Duration::from_nanos(ns)),
+            oxevent::__ffi::When::At(at) => oxevent::Timeout::At(at),
+            oxevent::__ffi::When::Common(q) => b.engine.common_timeout(q).map_or(
+                oxevent::Timeout::After(Duration::ZERO),
+                oxevent::Timeout::Common,
+            ),
+        });
+        let spec = oxevent::__ffi::Spec::c_event(
+            fd,
+            Ev::from_bits(events as u16),
+            b.npri.load(Ordering::Relaxed) / 2,
+            0,
+            cb.map_or(0, |f| f as usize),
+            arg as usize,
+        );
+        match b.engine.once(&spec, timeout) {
             Ok(_) => 0,
             Err(e) => {
                 warnx(&format!("event_base_once: {e}"));
@@ -914,8 +994,11 @@ pub extern "C" fn event_base_priority_init(base: *mut FfiBase, n: c_int) -> c_in
             ));
             return -1;
         };
-        match b.base.priority_init(n8) {
-            Ok(()) => 0,
+        match b.engine.priority_init(n8) {
+            Ok(()) => {
+                b.npri.store(n8, Ordering::Relaxed);
+                0
+            }
             Err(Error::BadPriority(_)) if n8 > 0 => {
                 warnx("event_base_priority_init: refused while events are active");
                 -1
@@ -932,7 +1015,7 @@ pub extern "C" fn event_base_priority_init(base: *mut FfiBase, n: c_int) -> c_in
 #[no_mangle]
 pub extern "C" fn event_base_get_npriorities(base: *mut FfiBase) -> c_int {
     guard(0, || {
-        base_or_current(base).map_or(0, |b| c_int::from(b.base.npriorities()))
+        base_or_current(base).map_or(0, |b| c_int::from(b.npri.load(Ordering::Relaxed)))
     })
 }
 
@@ -950,8 +1033,12 @@ pub extern "C" fn event_base_init_common_timeout(
         let Some(tv) = (unsafe { duration.as_ref() }) else {
             return std::ptr::null();
         };
-        let d = tv_duration(tv.tv_sec, tv.tv_usec);
-        match b.base.init_common_timeout(d) {
+        // A timeval this call handed out before names its own queue.
+        let d = match common_of(b, tv) {
+            Some(c) => c.duration(),
+            None => tv_duration(tv.tv_sec, tv.tv_usec),
+        };
+        match b.engine.init_common_timeout(d) {
             Ok(c) => {
                 let mut tvs = b.common_tvs.lock().unwrap_or_else(|e| e.into_inner());
                 let idx = c.index() as usize;
@@ -980,7 +1067,7 @@ pub extern "C" fn event_base_gettimeofday_cached(
 ) -> c_int {
     guard(-1, || {
         let d = match base_or_current(base) {
-            Some(b) => b.base.gettimeofday_cached(),
+            Some(b) => b.engine.gettimeofday_cached(),
             None => std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .unwrap_or(Duration::ZERO),
@@ -995,7 +1082,7 @@ pub extern "C" fn event_base_gettimeofday_cached(
 pub extern "C" fn event_base_update_cache_time(base: *mut FfiBase) -> c_int {
     guard(-1, || match base_ref(base) {
         Some(b) => {
-            b.base.update_cache_time();
+            b.engine.update_cache_time();
             0
         }
         None => -1,
@@ -1007,7 +1094,7 @@ pub extern "C" fn event_base_update_cache_time(base: *mut FfiBase) -> c_int {
 pub extern "C" fn event_gettime_monotonic(base: *mut FfiBase, tv: *mut libc::timeval) -> c_int {
     guard(-1, || match base_ref(base) {
         Some(b) if !tv.is_null() => {
-            write_tv(tv, Duration::from_nanos(b.base.now_ns()));
+            write_tv(tv, Duration::from_nanos(b.engine.now_ns()));
             0
         }
         _ => -1,
@@ -1026,7 +1113,7 @@ pub extern "C" fn event_base_foreach_event(
         let (Some(b), Some(f)) = (base_ref(base), f) else {
             return -1;
         };
-        for info in b.base.events() {
+        for info in b.engine.events() {
             if info.key == 0 || info.internal {
                 continue;
             }
@@ -1066,7 +1153,7 @@ pub extern "C" fn event_base_dump_events(base: *mut FfiBase, out: *mut libc::FIL
         if out.is_null() {
             return;
         }
-        let events = b.base.events();
+        let events = b.engine.events();
         let mut text = String::from("Inserted events:\n");
         for i in events.iter().filter(|i| i.inserted || i.timeout.is_some()) {
             let gloss = if i.events.contains(Ev::SIGNAL) {
@@ -1081,7 +1168,7 @@ pub extern "C" fn event_base_dump_events(base: *mut FfiBase, out: *mut libc::FIL
                 flag_words(i.events)
             ));
             if let Some(t) = i.timeout {
-                let wall = b.base.gettimeofday_cached() + t;
+                let wall = b.engine.gettimeofday_cached() + t;
                 text.push_str(&format!(
                     " Timeout={}.{:06}",
                     wall.as_secs(),
@@ -1123,7 +1210,7 @@ pub extern "C" fn event_base_dump_events(base: *mut FfiBase, out: *mut libc::FIL
 pub extern "C" fn event_base_active_by_fd(base: *mut FfiBase, fd: c_int, events: c_short) {
     guard((), || {
         if let Some(b) = base_ref(base) {
-            b.base.active_by_fd(fd, Ev::from_bits(events as u16));
+            b.engine.active_by_fd(fd, Ev::from_bits(events as u16));
         }
     })
 }
@@ -1133,7 +1220,7 @@ pub extern "C" fn event_base_active_by_fd(base: *mut FfiBase, fd: c_int, events:
 pub extern "C" fn event_base_active_by_signal(base: *mut FfiBase, sig: c_int) {
     guard((), || {
         if let Some(b) = base_ref(base) {
-            b.base.active_by_signal(sig);
+            b.engine.active_by_signal(sig);
         }
     })
 }

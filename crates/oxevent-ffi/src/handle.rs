@@ -1,101 +1,55 @@
-//! The typed conversions between C pointers and engine objects, and the C
-//! face's handler type. Every pointer the C program hands us is turned into a
-//! Rust reference here and nowhere else.
+//! The typed conversions between C pointers and engine objects, the table
+//! of live bases, and the C face's runner. Every pointer the C program
+//! hands us is turned into a Rust reference here and nowhere else.
 //!
-//! A `struct event_base *` is a `Box<FfiBase>`. A `struct event` lives in the
-//! program's memory: its public fields are libevent's, and its private
-//! `ev_timeout_pos` bytes hold `[EventId bits, FfiBase address]` naming the
-//! engine record while the event is pending or active. The record stores the
-//! struct's address as its key, so a copied, stale or garbage handle is never
-//! mistaken for a live one (engine rule 1).
+//! # Bases
+//!
+//! A `struct event_base *` is an [`FfiBase`] in memory from the program's
+//! allocator. Each live base also has an entry in a process-wide table
+//! ([`BaseHandle`]): a slot index and a generation, packed in 64 bits, that
+//! resolves to the base only while it lives. The table is a static array
+//! of atomic words, so looking a handle up reads nothing that could be
+//! gone, whatever bytes the handle holds.
+//!
+//! # Events
+//!
+//! A `struct event` lives in the program's memory: its public fields are
+//! libevent's, and its private `ev_timeout_pos` bytes hold `[EventId bits,
+//! BaseHandle]` naming the engine record while the event is pending or
+//! active. Those bytes are never trusted: the base handle is resolved
+//! through the table (a freed base, or garbage, resolves to nothing), and
+//! the record must be live and carry the struct's own address as its key.
+//! So a copied, stale, zeroed or uninitialised struct is never mistaken for
+//! a live one, and no byte of it is ever used as a pointer (engine rule 1).
+//!
+//! `event_assign` reads none of the struct's bytes (a stack or heap struct
+//! may be uninitialised): it finds a record still pending for the struct by
+//! address, in the index the engine keeps for the base it is assigned to,
+//! and in debug mode in every base.
 
 use std::collections::HashSet;
 use std::os::raw::{c_short, c_void};
-use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicU8, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use oxevent::{CommonTimeout, Ev, EventId, EventSpec, Fired, Handler, RawBase, Timeout};
+use oxevent::__ffi::{Engine, Job, Runner, Spec, When};
+use oxevent::{CommonTimeout, Ev, EventId};
 
 use crate::abi::{event_callback_fn, event_finalize_callback_fn, Event, EVLIST_INIT};
 
-/// What runs when a C event fires. Two words plus a tag, so the loop's copy
-/// of it (see [`Handler::fast_copy`]) stays cheap.
-#[derive(Debug)]
-pub(crate) enum CHandler {
-    /// `cb(fd, what, arg)`.
-    Event { cb: event_callback_fn, arg: usize },
-    /// An event assigned with a NULL callback: warns when it fires.
-    NoCallback,
-    /// `event_finalize`'s `cb(ev, arg)`, then `free(ev)` for
-    /// `event_free_finalize`. Rare, so kept out of line.
-    Finalize(Box<Finalizer>),
-}
-
-/// The finalizer of an `event_finalize`d event.
-#[derive(Debug)]
-pub(crate) struct Finalizer {
-    pub(crate) cb: Option<event_finalize_callback_fn>,
-    pub(crate) ev: usize,
-    pub(crate) arg: usize,
-    pub(crate) free: bool,
-}
-
-impl CHandler {
-    /// The handler for `cb(fd, what, arg)`; NULL gets the warning variant.
-    pub(crate) fn new(cb: Option<event_callback_fn>, arg: usize) -> CHandler {
-        match cb {
-            Some(cb) => CHandler::Event { cb, arg },
-            None => CHandler::NoCallback,
-        }
-    }
-}
-
-impl Handler for CHandler {
-    type Data = ();
-    const COPIES: bool = true;
-    fn call(&mut self, _base: &RawBase<Self>, _data: &mut (), fired: Fired) {
-        match *self {
-            CHandler::Event { cb, arg } => {
-                // SAFETY: the program registered `cb` with `arg` for this event;
-                // calling it with libevent's arguments is what it asked for.
-                unsafe { cb(fired.fd, fired.what.bits() as c_short, arg as *mut c_void) }
-            }
-            CHandler::NoCallback => {
-                crate::boundary::warnx("event fired with a NULL callback; ignored")
-            }
-            CHandler::Finalize(ref f) => {
-                let Finalizer { cb, ev, arg, free } = **f;
-                if let Some(cb) = cb {
-                    // SAFETY: as above; `ev` is the program's struct, handed to
-                    // us by event_finalize until this finalizer has run.
-                    unsafe { cb(ev as *mut Event, arg as *mut c_void) };
-                }
-                if free {
-                    crate::mem::free(ev as *mut c_void);
-                }
-            }
-        }
-    }
-
-    #[inline]
-    fn fast_copy(&self) -> Option<Self> {
-        match *self {
-            CHandler::Event { cb, arg } => Some(CHandler::Event { cb, arg }),
-            _ => None,
-        }
-    }
-}
-
-/// The engine base behind a `struct event_base *`.
-pub(crate) type CBase = RawBase<CHandler>;
-
 /// What a `struct event_base *` points to.
 pub struct FfiBase {
-    pub(crate) base: CBase,
-    /// The program's lock (and condition) for this base, when it installed
-    /// evthread lock callbacks: held around each C call that changes the base.
-    pub(crate) program: crate::thread::ProgramLocks,
+    pub(crate) engine: Engine,
+    /// This base's entry in the table of live bases.
+    pub(crate) handle: u64,
+    /// The number of priorities, cached for `event_assign` (which gives a
+    /// new event the middle one without locking).
+    pub(crate) npri: AtomicU8,
+    /// The program's condition, allocated as libevent does when the
+    /// program installed condition callbacks (held for its `Drop`).
+    #[allow(dead_code)]
+    pub(crate) program_cond: crate::thread::ProgramCond,
     /// Encoded `timeval`s handed out by `event_base_init_common_timeout`;
     /// boxed so their addresses stay valid for the base's life.
     #[allow(clippy::vec_box)] // the boxes are what keeps the addresses stable
@@ -108,7 +62,72 @@ impl std::fmt::Debug for FfiBase {
     }
 }
 
+// ------------------------------------------------------------ base table
+
+/// Live bases at once (2^20). The table is zero-filled static memory: only
+/// the pages of slots ever used become resident.
+const TABLE_LEN: usize = 1 << 20;
+const PTR_MASK: u64 = (1 << 48) - 1;
+
+/// Table entries: `generation << 48 | address` (address 0: free).
+static TABLE: [AtomicU64; TABLE_LEN] = [const { AtomicU64::new(0) }; TABLE_LEN];
+/// Free slots, and the next never-used one.
+static TABLE_FREE: Mutex<(Vec<u32>, u32)> = Mutex::new((Vec::new(), 0));
+/// Addresses of live bases (for `event_base_free`'s check).
 static LIVE_BASES: Mutex<Option<HashSet<usize>>> = Mutex::new(None);
+
+/// Enters `p` in the table; returns its handle (never 0), or 0 if the
+/// table is full.
+fn table_insert(p: *const FfiBase) -> u64 {
+    let mut free = TABLE_FREE.lock().unwrap_or_else(|e| e.into_inner());
+    let idx = match free.0.pop() {
+        Some(i) => i,
+        None => {
+            if free.1 as usize >= TABLE_LEN {
+                return 0;
+            }
+            free.1 += 1;
+            free.1 - 1
+        }
+    };
+    let entry = &TABLE[idx as usize];
+    let mut gen = (entry.load(Ordering::Relaxed) >> 48).wrapping_add(1) & 0xffff;
+    if gen == 0 {
+        gen = 1;
+    }
+    entry.store(gen << 48 | (p as u64 & PTR_MASK), Ordering::Release);
+    gen << 32 | idx as u64
+}
+
+/// Removes the base with `handle` from the table.
+fn table_remove(handle: u64) {
+    let idx = handle as u32 as usize;
+    if let Some(entry) = TABLE.get(idx) {
+        let gen = entry.load(Ordering::Relaxed) >> 48;
+        entry.store(gen << 48, Ordering::Release);
+        let mut free = TABLE_FREE.lock().unwrap_or_else(|e| e.into_inner());
+        free.0.push(idx as u32);
+    }
+}
+
+/// The live base `handle` names, if any. Any 64 bits are safe to look up.
+#[inline]
+pub(crate) fn base_of_handle<'a>(handle: u64) -> Option<&'a FfiBase> {
+    let entry = TABLE.get(handle as u32 as usize)?;
+    let e = entry.load(Ordering::Acquire);
+    // The generation must match and the slot be live (a handle's
+    // generation is never 0, a live entry's address never 0).
+    if e >> 48 != handle >> 32 || e & PTR_MASK == 0 {
+        return None;
+    }
+    // SAFETY: the table holds the address of a live base, entered when it
+    // was created and removed before it is freed; a program that frees a
+    // base while another thread uses it breaks libevent's contract too.
+    unsafe { ((e & PTR_MASK) as *const FfiBase).as_ref() }
+}
+
+// ------------------------------------------------------------ globals
+
 /// The 1.x API's implicit base (`event_init`).
 pub(crate) static CURRENT_BASE: AtomicPtr<FfiBase> = AtomicPtr::new(std::ptr::null_mut());
 /// Set by `evthread_use_pthreads` / `evthread_set_lock_callbacks`.
@@ -118,9 +137,17 @@ pub(crate) static DEBUG_MODE: AtomicBool = AtomicBool::new(false);
 /// Set once any base or event exists (debug mode must come first).
 pub(crate) static STARTED: AtomicBool = AtomicBool::new(false);
 
+/// Notes that the program started using libevent.
+#[inline]
+pub(crate) fn started() {
+    if !STARTED.load(Ordering::Relaxed) {
+        STARTED.store(true, Ordering::Relaxed);
+    }
+}
+
 /// Hands a new base to C.
-pub(crate) fn base_into_c(base: CBase) -> *mut FfiBase {
-    STARTED.store(true, Ordering::Relaxed);
+pub(crate) fn base_into_c(engine: Engine) -> *mut FfiBase {
+    started();
     // The base is memory handed to the program, so it comes from the
     // program's allocator when it set one (event_set_mem_functions).
     let p = crate::mem::alloc(std::mem::size_of::<FfiBase>()) as *mut FfiBase;
@@ -128,11 +155,20 @@ pub(crate) fn base_into_c(base: CBase) -> *mut FfiBase {
         crate::boundary::warnx("event_base_new: out of memory");
         return p;
     }
+    let handle = table_insert(p);
+    if handle == 0 {
+        crate::boundary::warnx("event_base_new: too many live bases");
+        crate::mem::free(p as *mut c_void);
+        return std::ptr::null_mut();
+    }
+    let npri = AtomicU8::new(engine.npriorities());
     // SAFETY: `p` is a fresh, suitably aligned (malloc) block of the right size.
     unsafe {
         p.write(FfiBase {
-            base,
-            program: crate::thread::ProgramLocks::alloc(),
+            engine,
+            handle,
+            npri,
+            program_cond: crate::thread::ProgramCond::alloc(),
             common_tvs: Mutex::new(Vec::new()),
         })
     };
@@ -159,24 +195,9 @@ pub(crate) fn base_from_c(p: *mut FfiBase) -> Option<FfiBase> {
     // SAFETY: `p` was written by base_into_c and was still registered, so it
     // holds a live FfiBase that nobody else will read again.
     let base = unsafe { p.read() };
+    table_remove(base.handle);
     crate::mem::free(p as *mut c_void);
     Some(base)
-}
-
-/// Deletes the live record of the struct at `key` in whichever base holds
-/// one, reading nothing of the struct (it may be fresh, uninitialised
-/// memory). Returns whether a record was found.
-pub(crate) fn forget_key_everywhere(key: usize) -> bool {
-    let bases = LIVE_BASES.lock().unwrap_or_else(|e| e.into_inner());
-    let mut found = false;
-    for &b in bases.iter().flatten() {
-        // The registry lock keeps `b` alive: event_base_free unregisters a
-        // base (under this lock) before dropping it.
-        if let Some(base) = base_ref(b as *const FfiBase) {
-            found |= base.base.forget_key(key);
-        }
-    }
-    found
 }
 
 /// Whether `p` is a base we created and have not freed.
@@ -188,15 +209,26 @@ pub(crate) fn base_is_live(p: *const c_void) -> bool {
         .is_some_and(|s| s.contains(&(p as usize)))
 }
 
+/// Every live base (debug mode's search).
+pub(crate) fn live_bases() -> Vec<usize> {
+    LIVE_BASES
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .as_ref()
+        .map(|s| s.iter().copied().collect())
+        .unwrap_or_default()
+}
+
 /// Borrows a base from C. The program promises `p` is NULL or a live base,
 /// as libevent requires.
+#[inline]
 pub(crate) fn base_ref<'a>(p: *const FfiBase) -> Option<&'a FfiBase> {
     // SAFETY: per libevent's contract the pointer is NULL or a base returned
     // by event_base_new* and not yet freed; we only read through it.
     unsafe { p.as_ref() }
 }
 
-/// The base an event names, or the current base when `p` is NULL.
+/// The base `p` names, or the current base when `p` is NULL.
 pub(crate) fn base_or_current<'a>(p: *const FfiBase) -> Option<&'a FfiBase> {
     if p.is_null() {
         base_ref(CURRENT_BASE.load(Ordering::Acquire))
@@ -205,62 +237,85 @@ pub(crate) fn base_or_current<'a>(p: *const FfiBase) -> Option<&'a FfiBase> {
     }
 }
 
+// ------------------------------------------------------------ events
+
 /// Borrows a `struct event` from C (NULL gives `None`).
+#[inline]
 pub(crate) fn ev_mut<'a>(p: *mut Event) -> Option<&'a mut Event> {
     // SAFETY: per libevent's contract the pointer is NULL or points to a
-    // writable `struct event` of 128 bytes owned by the program.
+    // writable `struct event` of 128 bytes owned by the program; every bit
+    // pattern is a valid `Event` (integers, raw pointers, an optional
+    // function pointer), so even uninitialised bytes are only ever read.
     unsafe { p.as_mut() }
 }
 
 /// Borrows a `struct event` read-only.
+#[inline]
 pub(crate) fn ev_ref<'a>(p: *const Event) -> Option<&'a Event> {
     // SAFETY: as for ev_mut.
     unsafe { p.as_ref() }
 }
 
-/// The base an event was assigned to.
+/// The base an event was assigned to (the program's `ev_base`, trusted as
+/// libevent trusts it: `event_add` on an event of a freed base is a bug).
+#[inline]
 pub(crate) fn ev_base<'a>(ev: &Event) -> Option<&'a FfiBase> {
     base_ref(ev.ev_base as *const FfiBase)
 }
 
-/// The engine record an event's private bytes name, if they name one of
-/// `base`'s records (liveness and key are checked by the engine).
-pub(crate) fn ev_record(ev: &Event, base: &FfiBase) -> Option<EventId> {
-    (ev.ev_timeout_pos[1] == base as *const FfiBase as u64)
-        .then(|| EventId::from_bits(ev.ev_timeout_pos[0]))
+/// The record the struct's private bytes name, and the live base holding
+/// it, if they name one (the record itself is checked by the engine).
+#[inline]
+pub(crate) fn ev_record<'a>(ev: &Event) -> Option<(&'a FfiBase, EventId)> {
+    let base = base_of_handle(ev.ev_timeout_pos[1])?;
+    Some((base, EventId::from_bits(ev.ev_timeout_pos[0])))
+}
+
+/// The record the private bytes name if they name one of `base`'s (no table
+/// lookup: `base` is the program's live base).
+#[inline]
+pub(crate) fn ev_record_in(ev: &Event, base: &FfiBase) -> Option<EventId> {
+    (ev.ev_timeout_pos[1] == base.handle).then(|| EventId::from_bits(ev.ev_timeout_pos[0]))
 }
 
 /// Records which engine record an event has.
+#[inline]
 pub(crate) fn set_ev_record(ev: &mut Event, base: &FfiBase, id: EventId) {
-    ev.ev_timeout_pos = [id.to_bits(), base as *const FfiBase as u64];
+    ev.ev_timeout_pos = [id.to_bits(), base.handle];
 }
 
 /// The struct's address: the record key.
+#[inline]
 pub(crate) fn key_of(ev: &Event) -> usize {
     ev as *const Event as usize
 }
 
 /// Whether the struct was assigned (`EVLIST_INIT`).
+#[inline]
 pub(crate) fn is_assigned(ev: &Event) -> bool {
     ev.ev_evcallback.evcb_flags & EVLIST_INIT != 0
 }
 
-/// The engine description of an assigned struct.
-pub(crate) fn spec_of(ev: &Event) -> EventSpec {
-    EventSpec {
-        fd: ev.ev_fd,
-        events: Ev::from_bits(ev.ev_events as u16),
-        priority: Some(ev.ev_evcallback.evcb_pri),
+/// The engine description of an assigned struct. A struct whose
+/// `event_assign` failed on `EV_SIGNAL` with I/O flags still has them set,
+/// as in libevent, which then adds it as an I/O event: so do we.
+#[inline]
+pub(crate) fn spec_of(ev: &Event) -> Spec {
+    let mut events = Ev::from_bits(ev.ev_events as u16);
+    if events.contains(Ev::SIGNAL) && events.intersects(Ev::READ | Ev::WRITE | Ev::CLOSED) {
+        events = events.without(Ev::SIGNAL);
     }
-}
-
-/// The handler of an assigned struct.
-pub(crate) fn handler_of(ev: &Event) -> CHandler {
-    CHandler::new(
-        ev.ev_evcallback.evcb_cb_union,
+    Spec::c_event(
+        ev.ev_fd,
+        events,
+        ev.ev_evcallback.evcb_pri,
+        key_of(ev),
+        ev.ev_evcallback.evcb_cb_union.map_or(0, |f| f as usize),
         ev.ev_evcallback.evcb_arg as usize,
     )
 }
+
+// ------------------------------------------------------------ timeouts
 
 const MICROSECONDS_MASK: i64 = 0x000f_ffff;
 const COMMON_TIMEOUT_IDX_MASK: i64 = 0x0ff0_0000;
@@ -268,27 +323,46 @@ const COMMON_TIMEOUT_IDX_SHIFT: i64 = 20;
 const COMMON_TIMEOUT_MASK: i64 = 0xf000_0000;
 const COMMON_TIMEOUT_MAGIC: i64 = 0x5000_0000;
 
+/// The common-timeout queue a `timeval` encodes, if it is one of `base`'s.
+pub(crate) fn common_of(base: &FfiBase, tv: &libc::timeval) -> Option<CommonTimeout> {
+    let usec = tv.tv_usec;
+    if usec & COMMON_TIMEOUT_MASK != COMMON_TIMEOUT_MAGIC {
+        return None;
+    }
+    let idx = ((usec & COMMON_TIMEOUT_IDX_MASK) >> COMMON_TIMEOUT_IDX_SHIFT) as u16;
+    base.engine.common_timeout(idx)
+}
+
 /// Decodes an `event_add` timeout: NULL, a common timeout, or a duration
 /// (negative durations are already due, as in libevent).
 #[inline]
-pub(crate) fn decode_tv(base: &FfiBase, tv: *const libc::timeval) -> Option<Timeout> {
+pub(crate) fn decode_tv(base: &FfiBase, tv: *const libc::timeval) -> Option<When> {
     // SAFETY: NULL or a valid timeval, per the API contract.
     let tv = unsafe { tv.as_ref() }?;
     let usec = tv.tv_usec;
     if usec & COMMON_TIMEOUT_MASK == COMMON_TIMEOUT_MAGIC {
-        let idx = ((usec & COMMON_TIMEOUT_IDX_MASK) >> COMMON_TIMEOUT_IDX_SHIFT) as u16;
-        if let Some(c) = base.base.common_timeout(idx) {
-            return Some(Timeout::Common(c));
+        if let Some(c) = common_of(base, tv) {
+            return Some(When::Common(c.index()));
         }
-        return Some(Timeout::After(tv_duration(
+        return Some(When::After(duration_ns(tv_duration(
             tv.tv_sec,
             usec & MICROSECONDS_MASK,
-        )));
+        ))));
     }
-    Some(Timeout::After(tv_duration(tv.tv_sec, usec)))
+    Some(When::After(duration_ns(tv_duration(tv.tv_sec, usec))))
+}
+
+/// A duration in nanoseconds, saturating.
+#[inline]
+pub(crate) fn duration_ns(d: Duration) -> u64 {
+    d.as_secs()
+        .saturating_mul(1_000_000_000)
+        .saturating_add(d.subsec_nanos() as u64)
+        .min(u64::MAX / 2)
 }
 
 /// A timeval's duration, negative clamped to zero.
+#[inline]
 pub(crate) fn tv_duration(sec: i64, usec: i64) -> Duration {
     if sec < 0 || usec < 0 {
         return Duration::ZERO;
@@ -318,5 +392,43 @@ pub(crate) fn write_tv(out: *mut libc::timeval, d: Duration) {
     if let Some(tv) = unsafe { out.as_mut() } {
         tv.tv_sec = d.as_secs() as libc::time_t;
         tv.tv_usec = d.subsec_micros() as libc::suseconds_t;
+    }
+}
+
+// ------------------------------------------------------------ the runner
+
+/// Runs C callbacks: the program's function pointer with libevent's
+/// arguments, or a finalizer (then frees the struct for
+/// `event_free_finalize`).
+#[derive(Debug, Default)]
+pub(crate) struct CRunner;
+
+impl Runner for CRunner {
+    #[inline]
+    fn run(&mut self, _engine: &Engine, job: &Job) {
+        if job.finalize {
+            if job.cb != 0 {
+                // SAFETY: the word is the finalizer the program passed to
+                // event_finalize (a non-null event_finalize_callback_fn).
+                let f: event_finalize_callback_fn = unsafe { std::mem::transmute(job.cb) };
+                // SAFETY: the program registered `f` for this struct and
+                // argument; libevent calls it exactly so.
+                unsafe { f(job.key as *mut Event, job.arg as *mut c_void) };
+            }
+            if job.free_struct {
+                crate::mem::free(job.key as *mut c_void);
+            }
+            return;
+        }
+        if job.cb == 0 {
+            crate::boundary::warnx("event fired with a NULL callback; ignored");
+            return;
+        }
+        // SAFETY: the word is the program's non-null event_callback_fn,
+        // stored by spec_of.
+        let f: event_callback_fn = unsafe { std::mem::transmute(job.cb) };
+        // SAFETY: the program registered `f` with this argument for this
+        // event; calling it with libevent's arguments is what it asked for.
+        unsafe { f(job.fd, job.what.bits() as c_short, job.arg as *mut c_void) }
     }
 }

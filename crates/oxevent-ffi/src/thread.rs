@@ -1,7 +1,13 @@
-//! thread.h: enabling threads. oxevent's bases always carry their own lock
-//! (an uncontended mutex); what these calls switch on is libevent's other
-//! half, the cross-thread wakeup of a waiting loop, for bases created after
-//! them. User lock callbacks are recorded for the buffer APIs to come.
+//! thread.h: enabling threads. oxevent's bases always carry their own lock;
+//! what these calls switch on is libevent's other half, the cross-thread
+//! wakeup of a waiting loop, for bases created after them. With the
+//! program's own lock callbacks (`evthread_set_lock_callbacks`), each new
+//! base allocates one lock through them and the engine takes it around its
+//! own lock, as libevent uses it as the base lock: released while the loop
+//! waits, while callbacks run, and while a delete waits for a running
+//! callback. The program's condition callbacks allocate the base's
+//! condition as libevent does; the engine waits on its own condition
+//! variable, with the program's lock released.
 
 use std::os::raw::{c_int, c_uint, c_ulong, c_void};
 use std::sync::atomic::Ordering;
@@ -113,69 +119,95 @@ pub(crate) fn program_thread_id() -> c_ulong {
     }
 }
 
-/// The program's lock and condition of one base (from its callbacks).
+/// The program's lock for one base, the engine's outer lock.
+struct ProgramLock {
+    cbs: EvthreadLockCallbacks,
+    lock: usize,
+}
+
+impl oxevent::__ffi::ExternalLock for ProgramLock {
+    fn lock(&self) {
+        if self.lock == 0 {
+            return; // the allocator refused: libevent then runs with no lock
+        }
+        if let Some(lock) = self.cbs.lock {
+            // SAFETY: `self.lock` came from this callback set's alloc.
+            unsafe { lock(0, self.lock as *mut c_void) };
+        }
+    }
+
+    fn unlock(&self) {
+        if self.lock == 0 {
+            return;
+        }
+        if let Some(unlock) = self.cbs.unlock {
+            // SAFETY: locked by `lock` with the same callbacks.
+            unsafe { unlock(0, self.lock as *mut c_void) };
+        }
+    }
+}
+
+impl Drop for ProgramLock {
+    fn drop(&mut self) {
+        if self.lock == 0 {
+            return;
+        }
+        if let Some(free) = self.cbs.free {
+            // SAFETY: allocated by this callback set; the base is gone.
+            unsafe {
+                free(
+                    self.lock as *mut c_void,
+                    EVTHREAD_LOCKTYPE_RECURSIVE as c_uint,
+                )
+            };
+        }
+    }
+}
+
+/// The maker of each new base's program lock, if the program installed
+/// lock callbacks.
+pub(crate) fn program_lock_maker() -> Option<oxevent::__ffi::LockMaker> {
+    let cbs = (*LOCK_CBS.lock().unwrap_or_else(|e| e.into_inner()))?;
+    Some(oxevent::__ffi::LockMaker(std::sync::Arc::new(
+        move || -> Box<dyn oxevent::__ffi::ExternalLock> {
+            // SAFETY: the program's allocator, called as libevent would.
+            let p = unsafe {
+                cbs.alloc
+                    .map_or(std::ptr::null_mut(), |a| a(EVTHREAD_LOCKTYPE_RECURSIVE))
+            };
+            Box::new(ProgramLock {
+                cbs,
+                lock: p as usize,
+            })
+        },
+    )))
+}
+
+/// The program's condition of one base (allocated and freed as libevent
+/// does; the engine waits on its own).
 #[derive(Debug, Default)]
-pub(crate) struct ProgramLocks {
-    lock: Option<(EvthreadLockCallbacks, usize)>,
+pub(crate) struct ProgramCond {
     cond: Option<(EvthreadConditionCallbacks, usize)>,
 }
 
-impl ProgramLocks {
-    /// Allocates a recursive lock and a condition if the program installed
-    /// callbacks for them.
-    pub(crate) fn alloc() -> ProgramLocks {
-        let lock_cbs = *LOCK_CBS.lock().unwrap_or_else(|e| e.into_inner());
+impl ProgramCond {
+    /// Allocates a condition if the program installed callbacks for it.
+    pub(crate) fn alloc() -> ProgramCond {
         let cond_cbs = *COND_CBS.lock().unwrap_or_else(|e| e.into_inner());
-        let lock = lock_cbs.and_then(|c| {
-            // SAFETY: the program's allocator, called as libevent would.
-            let p = unsafe { (c.alloc?)(EVTHREAD_LOCKTYPE_RECURSIVE) };
-            (!p.is_null()).then_some((c, p as usize))
-        });
         let cond = cond_cbs.and_then(|c| {
-            // SAFETY: as above.
+            // SAFETY: the program's allocator, called as libevent would.
             let p = unsafe { (c.alloc_condition?)(0) };
             (!p.is_null()).then_some((c, p as usize))
         });
-        ProgramLocks { lock, cond }
-    }
-
-    /// Holds the program's lock until the guard drops (no-op without one).
-    pub(crate) fn hold(&self) -> ProgramLockGuard<'_> {
-        if let Some((c, p)) = &self.lock {
-            if let Some(lock) = c.lock {
-                // SAFETY: `p` came from this callback set's alloc.
-                unsafe { lock(0, *p as *mut c_void) };
-            }
-        }
-        ProgramLockGuard(self)
+        ProgramCond { cond }
     }
 }
 
-/// See [`ProgramLocks::hold`].
-pub(crate) struct ProgramLockGuard<'a>(&'a ProgramLocks);
-
-impl Drop for ProgramLockGuard<'_> {
+impl Drop for ProgramCond {
     fn drop(&mut self) {
-        if let Some((c, p)) = &self.0.lock {
-            if let Some(unlock) = c.unlock {
-                // SAFETY: locked by `hold` with the same callbacks.
-                unsafe { unlock(0, *p as *mut c_void) };
-            }
-        }
-    }
-}
-
-impl Drop for ProgramLocks {
-    fn drop(&mut self) {
-        if let Some((c, p)) = self.lock.take() {
-            if let Some(free) = c.free {
-                // SAFETY: allocated by this callback set; no longer used.
-                unsafe { free(p as *mut c_void, EVTHREAD_LOCKTYPE_RECURSIVE as c_uint) };
-            }
-        }
         if let Some((c, p)) = self.cond.take() {
             if let Some(free) = c.free_condition {
-                // SAFETY: as above.
+                // SAFETY: allocated by this callback set; no longer used.
                 unsafe { free(p as *mut c_void) };
             }
         }
@@ -197,7 +229,7 @@ pub extern "C" fn evthread_enable_lock_debuging() {
 #[no_mangle]
 pub extern "C" fn evthread_make_base_notifiable(base: *mut FfiBase) -> c_int {
     guard(-1, || match base_ref(base) {
-        Some(b) => b.base.make_notifiable().map_or(-1, |_| 0),
+        Some(b) => b.engine.make_notifiable().map_or(-1, |_| 0),
         None => -1,
     })
 }

@@ -237,9 +237,10 @@ fn crate_dir() -> PathBuf {
     }
 }
 
-/// `<crate>/../../../shared/abi`: the ABI facts beside the project.
-fn shared_abi_dir(cfg: &Config) -> PathBuf {
-    cfg.crate_dir.join("../../../shared/abi")
+/// `<crate>/tests/abi`: libevent 2.1.12's ABI facts (the public symbols by
+/// header, struct layouts), kept in the repository so a clone is complete.
+fn abi_dir(cfg: &Config) -> PathBuf {
+    cfg.crate_dir.join("tests/abi")
 }
 
 /// Our cdylib: `OXEVENT_DIFF_CDYLIB`, else `target/<profile>/liboxevent_ffi.so`
@@ -933,7 +934,7 @@ fn exported_symbols_cover_checklist() {
         exported.extend(defined_dynamic_symbols(lib));
     }
 
-    let tsv_path = shared_abi_dir(&cfg).join("public-api-by-header.tsv");
+    let tsv_path = abi_dir(&cfg).join("public-api-by-header.tsv");
     let tsv = fs::read_to_string(&tsv_path)
         .unwrap_or_else(|e| panic!("read {}: {e}", tsv_path.display()));
     // header -> (total, exported, missing names), in first-seen order.

@@ -14,7 +14,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Ev::READ | Ev::PERSIST,
         |total: &mut usize, base, stdin, _| {
             let mut buf = [0u8; 1024];
-            match stdin.lock().read(&mut buf) {
+            match stdin.read(&mut buf) {
                 Ok(0) | Err(_) => {
                     println!("in the cmd_cb: end of input after {total} bytes");
                     base.loopbreak();

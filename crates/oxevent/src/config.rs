@@ -224,6 +224,26 @@ pub struct Config {
     pub(crate) cpus_hint: u32,
     pub(crate) accept_negative_fd: bool,
     pub(crate) lock_bias: LockBias,
+    pub(crate) external_lock: Option<LockMaker>,
+}
+
+/// Makes the program's lock for each new base (the C face's evthread lock
+/// callbacks); see [`crate::__ffi`].
+#[derive(Clone)]
+pub struct LockMaker(
+    pub std::sync::Arc<dyn Fn() -> Box<dyn crate::sys::lock::ExternalLock> + Send + Sync>,
+);
+
+impl LockMaker {
+    pub(crate) fn make(&self) -> Box<dyn crate::sys::lock::ExternalLock> {
+        (self.0)()
+    }
+}
+
+impl std::fmt::Debug for LockMaker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LockMaker(..)")
+    }
 }
 
 impl Default for Config {
@@ -251,6 +271,7 @@ impl Config {
             cpus_hint: 0,
             accept_negative_fd: false,
             lock_bias: LockBias::IfSupported,
+            external_lock: None,
         }
     }
 
@@ -349,7 +370,7 @@ impl Config {
     ///
     /// ```
     /// let mut cfg = oxevent::Config::new();
-    /// cfg.notifiable(false); // no eventfd; see `RawBase::make_notifiable`
+    /// cfg.notifiable(false); // no eventfd; only same-thread use
     /// let base = oxevent::Base::<u32>::with_config(&cfg).unwrap();
     /// base.once_timer(None, |n: &mut u32, _| *n += 1).unwrap();
     /// let mut n = 0;
@@ -366,19 +387,9 @@ impl Config {
     /// API refuses them with [`crate::Error::BadFd`].
     ///
     /// ```
-    /// use oxevent::{Base, Config, Error, EventSpec, Ev, Closure};
-    /// let spec = EventSpec { fd: -1, events: Ev::READ, priority: None };
-    /// let strict = Base::<()>::new().unwrap();
-    /// // SAFETY: fd -1 is no open file; nothing to keep open.
-    /// let id = unsafe { strict.create_fd(spec, Closure::new(|_, _, _| {}), 0, false) }.unwrap();
-    /// assert!(matches!(strict.add(id, None), Err(Error::BadFd(-1))));
-    /// let mut cfg = Config::new();
-    /// cfg.accept_negative_fd(true);
-    /// let lax = Base::<()>::with_config(&cfg).unwrap();
-    /// // SAFETY: as above, fd -1.
-    /// let id = unsafe { lax.create_fd(spec, Closure::new(|_, _, _| {}), 0, false) }.unwrap();
-    /// lax.add(id, None).unwrap();
-    /// assert_eq!(lax.pending(id, Ev::READ).unwrap().what, Ev::READ);
+    /// let mut cfg = oxevent::Config::new();
+    /// cfg.accept_negative_fd(true); // what the C face sets for every base
+    /// assert!(oxevent::Base::<()>::with_config(&cfg).is_ok());
     /// ```
     pub fn accept_negative_fd(&mut self, on: bool) -> &mut Config {
         self.accept_negative_fd = on;
@@ -389,17 +400,15 @@ impl Config {
     /// base (see [`LockBias`]; default [`LockBias::IfSupported`]).
     ///
     /// ```
-    /// use std::sync::Arc;
-    /// use oxevent::{Base, Config, LockBias};
+    /// use oxevent::{Base, Config, Ev, LockBias};
     ///
-    /// let base = Arc::new(Base::<u32>::new().unwrap()); // biased here
-    /// let b2 = base.clone();
-    /// std::thread::spawn(move || {
-    ///     // The first lock on this thread revokes the bias.
-    ///     b2.once_timer(None, |n: &mut u32, _| *n += 1).unwrap();
-    /// })
-    /// .join()
-    /// .unwrap();
+    /// let base = Base::<u32>::new().unwrap(); // biased here
+    /// let t = base.timer(|n: &mut u32, _, _| *n += 1).unwrap();
+    /// let remote = base.remote();
+    /// // The first lock on another thread revokes the bias.
+    /// std::thread::spawn(move || remote.activate(t, Ev::TIMEOUT).unwrap())
+    ///     .join()
+    ///     .unwrap();
     /// let mut n = 0;
     /// base.dispatch(&mut n).unwrap(); // the creator now takes the atomic lock
     /// assert_eq!(n, 1);
@@ -421,6 +430,14 @@ impl Config {
     /// ```
     pub fn cpus_hint(&mut self, cpus: u32) -> &mut Config {
         self.cpus_hint = cpus;
+        self
+    }
+
+    /// Uses the program's lock (made by `maker` for each base) as the base
+    /// lock, around the engine's own (the C face's evthread callbacks).
+    #[doc(hidden)]
+    pub fn external_lock(&mut self, maker: LockMaker) -> &mut Config {
+        self.external_lock = Some(maker);
         self
     }
 }

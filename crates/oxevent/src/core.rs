@@ -1,85 +1,167 @@
-//! A base's state and its state machine ("nolock" operations): records,
-//! fd and signal maps, the timer wheel and common queues, active queues and
-//! the counters libevent reports. Everything here runs with the base lock
-//! held and never calls user code; the loop (`dispatch.rs`) and the public
-//! API (`base.rs`) drive it.
+//! A base's state and its state machine ("nolock" operations): the record
+//! slab, the fd and signal maps, the timer wheel and common queues, the
+//! active queues, and the counters libevent reports.
+//!
+//! Everything here runs with the base lock held, and nothing here calls
+//! user code or the log callback: messages made here are queued in
+//! [`Core::deferred`] and delivered once the lock is released (engine rule
+//! 2). The loop (`dispatch.rs`) and the operations (`engine.rs`) drive it.
+//!
+//! # Layout
+//!
+//! * **Records** live in one slab (`recs`), reused through a free list; a
+//!   slot's generation changes each time it is freed. Growth is fallible: a
+//!   program that runs out of memory gets an error, never an abort.
+//! * **Active queues**, one per priority, are intrusive doubly linked lists
+//!   through the records (`aprev`/`anext`): activation never allocates, and
+//!   a deleted active event leaves its queue in O(1).
+//! * **fds** and **signals** each map to a singly linked list of records
+//!   (`fnext`) and, for fds, per-kind counts from which the backend's
+//!   interests follow in O(1) (libevent's `evmap`).
+//! * The signal socket and the cross-thread wakeup are internal records on
+//!   ordinary fds, run through the active queues like libevent's internal
+//!   events (so a signal that arrives while its event is already active is
+//!   counted again after that event runs, as in libevent).
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::collections::VecDeque;
 use std::os::fd::RawFd;
-use std::sync::Arc;
 use std::time::Duration;
 
-use crate::base::EventSpec;
 use crate::config::BaseFlags;
 use crate::error::{Error, Result};
-use crate::event::{state, Callback, EventId, Record, Slot, When};
+use crate::event::{kind, state, EventId, Record, NIL};
 use crate::flags::Ev;
+use crate::keys::KeyIndex;
+use crate::log::Severity;
 use crate::sys::{self, signal as sig, Backend, Method};
 use crate::timer::{CommonEntry, CommonQueue, TimerWheel};
-
-/// Hashes struct addresses (the C face's record keys): one multiply.
-#[derive(Default)]
-pub(crate) struct KeyHasher(u64);
-
-impl Hasher for KeyHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 ^ b as u64).wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-    fn write_usize(&mut self, n: usize) {
-        let x = (n as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        self.0 = x ^ (x >> 29);
-    }
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
 
 /// How far ahead of the timer being expired its successors' records are
 /// prefetched.
 pub(crate) const PREFETCH_AHEAD: usize = 8;
 
-/// Active queues shorter than this are not prefetched (their records are
-/// still in the cache from activation).
-pub(crate) const PREFETCH_MIN_QUEUE: usize = 1024;
+/// Descriptors beyond this need not be open to be looked at, but a table
+/// this large is only grown for descriptors the kernel says are open.
+const FD_TABLE_FREE_GROWTH: usize = 1 << 16;
 
-pub(crate) type KeyMap = HashMap<usize, u32, BuildHasherDefault<KeyHasher>>;
+/// What a new record describes.
+#[derive(Copy, Clone, Debug)]
+pub struct Spec {
+    /// Descriptor, signal number, or -1.
+    pub fd: RawFd,
+    /// What it waits for.
+    pub events: Ev,
+    /// `None`: the middle priority, as libevent assigns.
+    pub pri: Option<u8>,
+    /// The C face's struct address (0: none).
+    pub key: usize,
+    /// The face's callback word.
+    pub cb: usize,
+    /// The face's argument word.
+    pub arg: usize,
+    pub(crate) kind: u8,
+    /// Freed as soon as it is idle.
+    pub transient: bool,
+    pub(crate) internal: bool,
+}
+
+impl Spec {
+    /// A C event's record: the program's struct at `key`, its callback
+    /// words, transient.
+    pub fn c_event(fd: RawFd, events: Ev, pri: u8, key: usize, cb: usize, arg: usize) -> Spec {
+        Spec {
+            fd,
+            events,
+            pri: Some(pri),
+            key,
+            cb,
+            arg,
+            kind: crate::event::kind::USER,
+            transient: true,
+            internal: false,
+        }
+    }
+}
+
+/// How a timeout is given.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum When {
+    /// After a duration (nanoseconds) from now.
+    After(u64),
+    /// At an absolute monotonic deadline.
+    At(u64),
+    /// On a common-timeout queue.
+    Common(u16),
+}
+
+#[derive(Default, Clone, Copy)]
+pub(crate) struct FdEntry {
+    /// First record on this fd.
+    pub(crate) head: u32,
+    pub(crate) nread: u16,
+    pub(crate) nwrite: u16,
+    pub(crate) nclose: u16,
+    /// Interests the backend has (READ/WRITE/CLOSED/ET bits).
+    pub(crate) reg: u8,
+}
+
+impl FdEntry {
+    const EMPTY: FdEntry = FdEntry {
+        head: NIL,
+        nread: 0,
+        nwrite: 0,
+        nclose: 0,
+        reg: 0,
+    };
+
+    /// The union of the fd's events' interests (READ/WRITE/CLOSED).
+    fn union(&self) -> u8 {
+        let mut w = 0u8;
+        if self.nread > 0 {
+            w |= Ev::READ.bits() as u8;
+        }
+        if self.nwrite > 0 {
+            w |= Ev::WRITE.bits() as u8;
+        }
+        if self.nclose > 0 {
+            w |= Ev::CLOSED.bits() as u8;
+        }
+        w
+    }
+}
 
 pub(crate) struct SigEntry {
-    pub(crate) events: Vec<u32>,
+    pub(crate) head: u32,
     pub(crate) saved: Option<sig::Saved>,
 }
 
-#[derive(Default, Clone)]
-pub(crate) struct FdEntry {
-    pub(crate) events: Vec<u32>,
-    pub(crate) reg: Ev,
+/// One priority's active queue (intrusive list ends).
+#[derive(Copy, Clone)]
+pub(crate) struct Queue {
+    pub(crate) head: u32,
+    pub(crate) tail: u32,
 }
 
-pub(crate) struct Core<H> {
-    pub(crate) backend: Arc<dyn Backend>,
+impl Queue {
+    const EMPTY: Queue = Queue {
+        head: NIL,
+        tail: NIL,
+    };
+}
+
+pub(crate) struct Core {
+    pub(crate) backend: Backend,
     pub(crate) method: Method,
     pub(crate) changelist: bool,
     pub(crate) precise: bool,
     pub(crate) flags: BaseFlags,
     pub(crate) coarse: bool,
-    pub(crate) slots: Vec<Slot<H>>,
-    pub(crate) free_slots: Vec<u32>,
-    /// Records of the C face by struct address, so a struct's identity never
-    /// depends on bytes the program may have overwritten. Kept lazily: new
-    /// records wait in `pending_keys` and entries may be stale (checked on
-    /// lookup); the map is synced only when consulted (`event_assign`).
-    pub(crate) keys: KeyMap,
-    /// Slots given a keyed record since the last sync. Only the index is
-    /// logged (4 bytes an add, not 16: at 1M adds the log is fresh memory,
-    /// which is dear); the sync reads the key from the slot, so a slot
-    /// re-used since then is entered under its current key, and a freed
-    /// one not at all, which is what the map should say anyway.
-    pub(crate) pending_keys: Vec<u32>,
-    /// Live records that have a key.
-    pub(crate) live_keyed: usize,
+    /// Whether the backend reports `EV_ET` with each result (epoll).
+    pub(crate) reports_et: bool,
+    pub(crate) recs: Vec<Record>,
+    pub(crate) free_list: Vec<u32>,
+    /// The C face's records by struct address.
+    pub(crate) keys: KeyIndex,
     /// First generation of this base's slots (distinct per base).
     pub(crate) gen_base: u32,
     /// libevent accepts I/O events on negative fds (they never fire).
@@ -87,11 +169,22 @@ pub(crate) struct Core<H> {
     pub(crate) fds: Vec<FdEntry>,
     pub(crate) sigs: Vec<SigEntry>,
     pub(crate) sig_pair: Option<(RawFd, RawFd)>,
+    pub(crate) sig_rec: u32,
     pub(crate) notify_fd: RawFd,
+    pub(crate) notify_rec: u32,
+    /// A wakeup was written and not yet drained: others need not write.
+    pub(crate) notify_pending: bool,
+    /// Wakeups written (for tests and diagnostics).
+    pub(crate) wakeups: u64,
     pub(crate) timers: TimerWheel,
     pub(crate) common: Vec<CommonQueue>,
-    /// Active queues and the counters activation changes.
-    pub(crate) act: Act,
+    pub(crate) queues: Vec<Queue>,
+    pub(crate) n_active: usize,
+    pub(crate) n_active_max: usize,
+    pub(crate) event_count: usize,
+    pub(crate) event_count_max: usize,
+    pub(crate) running_priority: i32,
+    pub(crate) event_continue: bool,
     pub(crate) virtual_count: usize,
     pub(crate) virtual_max: usize,
     pub(crate) time_cache: u64,
@@ -101,145 +194,237 @@ pub(crate) struct Core<H> {
     pub(crate) loop_thread: u64,
     pub(crate) event_break: bool,
     pub(crate) event_gotterm: bool,
+    /// The record whose callback runs now (the loop's thread).
     pub(crate) current: Option<EventId>,
-    pub(crate) current_key: usize,
     pub(crate) current_waiters: usize,
     pub(crate) max_dispatch: Option<u64>,
     pub(crate) max_callbacks: usize,
     pub(crate) limit_after_prio: usize,
     pub(crate) io_buf: Vec<sys::Ready>,
+    /// Messages made under the lock, delivered after it is released.
+    pub(crate) deferred: Vec<(Severity, String)>,
 }
 
-impl<H> Core<H> {
-    pub(crate) fn next_seq(&mut self) -> u32 {
-        self.act.seq = self.act.seq.wrapping_add(1);
-        self.act.seq
-    }
-
-    #[inline]
-    pub(crate) fn alloc(
-        &mut self,
-        spec: EventSpec,
-        cb: Callback<H>,
-        key: usize,
-        transient: bool,
-    ) -> EventId {
-        let pri = spec.priority.unwrap_or((self.act.active.len() / 2) as u8);
-        let rec = Record {
-            fd: spec.fd,
-            events: spec.events,
-            state: if transient { state::TRANSIENT } else { 0 },
-            pri,
-            res: Ev::NONE,
-            ncalls: 0,
-            period: 0,
-            period_common: 0,
-            deadline: 0,
-            common: 0,
-            timer_seq: 0,
-            active_seq: 0,
-            key,
-            cb,
-        };
-        let id = if let Some(idx) = self.free_slots.pop() {
-            let slot = &mut self.slots[idx as usize];
-            slot.rec = Some(rec);
-            EventId { idx, gen: slot.gen }
-        } else {
-            let idx = self.slots.len() as u32;
-            // New slots start at this base's own generation offset, so an id
-            // from another base is (almost always) stale here, not a match.
-            let gen = self.gen_base;
-            self.slots.push(Slot {
-                gen,
-                rec: Some(rec),
-            });
-            EventId { idx, gen }
-        };
-        if key != 0 {
-            self.pending_keys.push(id.idx);
-            self.live_keyed += 1;
-        }
-        id
-    }
-
-    /// Frees a slot; returns its callback so it can be dropped unlocked.
-    pub(crate) fn free_slot(&mut self, idx: u32) -> Option<Callback<H>> {
-        let slot = &mut self.slots[idx as usize];
-        let rec = slot.rec.take()?;
-        slot.gen = slot.gen.wrapping_add(1);
-        self.free_slots.push(idx);
-        if rec.key != 0 {
-            self.live_keyed -= 1;
-        }
-        Some(rec.cb)
-    }
-
-    pub(crate) fn rec(&self, id: EventId) -> Result<&Record<H>> {
-        match self.slots.get(id.idx as usize) {
-            Some(s) if s.gen == id.gen => s.rec.as_ref().ok_or(Error::NoSuchEvent),
-            _ => Err(Error::NoSuchEvent),
+impl Core {
+    /// An empty state around `backend`.
+    pub(crate) fn new(backend: Backend, method: Method, flags: BaseFlags) -> Core {
+        Core {
+            reports_et: method == Method::Epoll,
+            backend,
+            method,
+            changelist: false,
+            precise: false,
+            flags,
+            coarse: false,
+            recs: Vec::new(),
+            free_list: Vec::new(),
+            keys: KeyIndex::default(),
+            gen_base: next_gen_base(),
+            accept_negative_fd: false,
+            fds: Vec::new(),
+            sigs: (0..sig::NSIG)
+                .map(|_| SigEntry {
+                    head: NIL,
+                    saved: None,
+                })
+                .collect(),
+            sig_pair: None,
+            sig_rec: NIL,
+            notify_fd: -1,
+            notify_rec: NIL,
+            notify_pending: false,
+            wakeups: 0,
+            timers: TimerWheel::default(),
+            common: Vec::new(),
+            queues: vec![Queue::EMPTY],
+            n_active: 0,
+            n_active_max: 0,
+            event_count: 0,
+            event_count_max: 0,
+            running_priority: -1,
+            event_continue: false,
+            virtual_count: 0,
+            virtual_max: 0,
+            time_cache: 0,
+            wall_offset: 0,
+            wall_offset_at: 0,
+            running_loop: false,
+            loop_thread: 0,
+            event_break: false,
+            event_gotterm: false,
+            current: None,
+            current_waiters: 0,
+            max_dispatch: None,
+            max_callbacks: usize::MAX,
+            limit_after_prio: usize::MAX,
+            io_buf: Vec::new(),
+            deferred: Vec::new(),
         }
     }
 
-    pub(crate) fn rec_mut(&mut self, id: EventId) -> Result<&mut Record<H>> {
-        match self.slots.get_mut(id.idx as usize) {
-            Some(s) if s.gen == id.gen => s.rec.as_mut().ok_or(Error::NoSuchEvent),
-            _ => Err(Error::NoSuchEvent),
-        }
-    }
-
-    /// The live record created for the struct at `key`. Brings the key map
-    /// up to date first (amortised O(1) per record created).
-    pub(crate) fn by_key(&mut self, key: usize) -> Option<EventId> {
-        if !self.pending_keys.is_empty() {
-            for idx in self.pending_keys.drain(..) {
-                let key = self
-                    .slots
-                    .get(idx as usize)
-                    .and_then(|s| s.rec.as_ref())
-                    .map_or(0, |r| r.key);
-                if key != 0 {
-                    self.keys.insert(key, idx);
-                }
-            }
-        }
-        if self.keys.len() > 2 * self.live_keyed + 64 {
-            // Sweep entries of freed records.
-            let slots = &self.slots;
-            self.keys.retain(|k, idx| {
-                slots
-                    .get(*idx as usize)
-                    .and_then(|s| s.rec.as_ref())
-                    .is_some_and(|r| r.key == *k)
-            });
-        }
-        let &idx = self.keys.get(&key)?;
-        let slot = self.slots.get(idx as usize)?;
-        slot.rec.as_ref().filter(|r| r.key == key)?;
-        Some(EventId { idx, gen: slot.gen })
-    }
-
-    pub(crate) fn live_mut(&mut self, id: EventId) -> Option<&mut Record<H>> {
-        self.rec_mut(id).ok()
-    }
-
-    #[inline]
-    pub(crate) fn r(&mut self, idx: u32) -> &mut Record<H> {
-        self.slots[idx as usize].rec.as_mut().expect("live record")
-    }
-
-    pub(crate) fn release_if_idle(&mut self, idx: u32) {
-        let Some(rec) = self.slots.get(idx as usize).and_then(|s| s.rec.as_ref()) else {
+    /// Queues a message for delivery once the lock is released.
+    #[cold]
+    pub(crate) fn say(&mut self, sev: Severity, args: std::fmt::Arguments<'_>) {
+        if sev == Severity::Debug && !crate::log::debug_enabled() {
             return;
+        }
+        self.deferred.push((sev, std::fmt::format(args)));
+    }
+
+    /// [`Core::say`] at `Warn`.
+    #[cold]
+    pub(crate) fn warn(&mut self, args: std::fmt::Arguments<'_>) {
+        self.say(Severity::Warn, args);
+    }
+
+    // ------------------------------------------------------------- records
+
+    /// Allocates a record for `spec` (not pending). Fails only when memory
+    /// runs out.
+    #[inline]
+    pub(crate) fn alloc(&mut self, spec: &Spec) -> Result<EventId> {
+        let nq = self.queues.len();
+        let pri = spec.pri.unwrap_or((nq / 2) as u8);
+        let mut st = 0;
+        if spec.transient {
+            st |= state::TRANSIENT;
+        }
+        if spec.internal {
+            st |= state::INTERNAL;
+        }
+        if spec.key != 0 {
+            self.keys
+                .reserve_one(&self.recs)
+                .map_err(|_| Error::OutOfMemory)?;
+        }
+        let idx = match self.free_list.pop() {
+            Some(i) => i,
+            None => self.grow_slab()?,
         };
-        let busy = state::INSERTED | state::TIMEOUT | state::ACTIVE;
-        // A running handler is out of the record; freeing the record makes
-        // `call_out` drop it after the callback instead of putting it back.
-        if rec.state & state::TRANSIENT != 0 && rec.state & busy == 0 {
-            self.free_slot(idx);
+        if spec.key != 0 {
+            self.keys.insert(spec.key, idx);
+        }
+        let rec = &mut self.recs[idx as usize];
+        rec.key = spec.key;
+        rec.cb = spec.cb;
+        rec.arg = spec.arg;
+        rec.period = 0;
+        rec.fd = spec.fd;
+        rec.anext = NIL;
+        rec.aprev = NIL;
+        rec.fnext = NIL;
+        rec.ncalls = 0;
+        rec.common = 0;
+        rec.pcommon = 0;
+        rec.events = spec.events.bits() as u8;
+        rec.res = 0;
+        rec.state = st;
+        rec.pri = pri;
+        rec.kind = spec.kind;
+        Ok(EventId { idx, gen: rec.gen })
+    }
+
+    /// Adds a free slot at the end of the slab.
+    #[cold]
+    fn grow_slab(&mut self) -> Result<u32> {
+        let idx = self.recs.len();
+        if idx >= (NIL - 1) as usize {
+            return Err(Error::OutOfMemory);
+        }
+        if self.recs.len() == self.recs.capacity() {
+            let more = self.recs.len().clamp(64, 1 << 20);
+            self.recs
+                .try_reserve(more)
+                .map_err(|_| Error::OutOfMemory)?;
+            self.free_list
+                .try_reserve(self.recs.capacity() - self.free_list.len())
+                .map_err(|_| Error::OutOfMemory)?;
+            self.timers
+                .reserve_slots(self.recs.capacity())
+                .map_err(|_| Error::OutOfMemory)?;
+        }
+        // New slots start at this base's own generation offset, so an id
+        // from another base is (almost always) stale here, not a match.
+        self.recs.push(Record::free(self.gen_base));
+        Ok(idx as u32)
+    }
+
+    /// Frees a slot (it must be live and idle: not on any list).
+    #[inline]
+    pub(crate) fn free_slot(&mut self, idx: u32) {
+        let rec = &self.recs[idx as usize];
+        if !rec.is_live() {
+            return;
+        }
+        debug_assert_eq!(rec.state & state::BUSY, 0, "freeing a busy record");
+        if rec.key != 0 {
+            self.keys.remove(rec.key, idx, &self.recs);
+        }
+        let rec = &mut self.recs[idx as usize];
+        rec.state = state::FREE;
+        rec.gen = rec.gen.wrapping_add(1);
+        rec.key = 0;
+        // Capacity was reserved with the slab: this push never allocates.
+        self.free_list.push(idx);
+    }
+
+    /// The live record `id` names.
+    #[inline]
+    pub(crate) fn rec(&self, id: EventId) -> Result<&Record> {
+        match self.recs.get(id.idx as usize) {
+            Some(r) if r.gen == id.gen && r.is_live() => Ok(r),
+            _ => Err(Error::NoSuchEvent),
         }
     }
+
+    #[inline]
+    pub(crate) fn rec_mut(&mut self, id: EventId) -> Result<&mut Record> {
+        match self.recs.get_mut(id.idx as usize) {
+            Some(r) if r.gen == id.gen && r.is_live() => Ok(r),
+            _ => Err(Error::NoSuchEvent),
+        }
+    }
+
+    /// Takes a record off the address index (its struct is no longer its
+    /// own: it is being re-assigned while the callback runs).
+    pub(crate) fn unkey(&mut self, idx: u32) {
+        let key = self.recs[idx as usize].key;
+        if key != 0 {
+            self.keys.remove(key, idx, &self.recs);
+            self.recs[idx as usize].key = 0;
+        }
+    }
+
+    /// Whether `id` is live and belongs to the struct at `key`.
+    #[inline]
+    pub(crate) fn is_keyed(&self, id: EventId, key: usize) -> bool {
+        matches!(self.recs.get(id.idx as usize), Some(r) if r.gen == id.gen && r.key == key && r.is_live())
+    }
+
+    #[inline]
+    pub(crate) fn r(&mut self, idx: u32) -> &mut Record {
+        &mut self.recs[idx as usize]
+    }
+
+    /// Frees a transient record that went idle, unless its callback runs
+    /// now (the loop frees it when the callback returns, so that a delete
+    /// from another thread can still wait for it). Returns whether freed.
+    #[inline]
+    pub(crate) fn release_if_idle(&mut self, idx: u32) -> bool {
+        let Some(rec) = self.recs.get(idx as usize) else {
+            return false;
+        };
+        if rec.state & (state::TRANSIENT | state::BUSY | state::FREE) != state::TRANSIENT {
+            return false;
+        }
+        if self.current.is_some_and(|c| c.idx == idx) {
+            return false;
+        }
+        self.free_slot(idx);
+        true
+    }
+
+    // ---------------------------------------------------------------- time
 
     #[inline]
     pub(crate) fn now(&mut self) -> u64 {
@@ -272,148 +457,175 @@ impl<H> Core<H> {
         self.wall_offset
     }
 
+    // ------------------------------------------------------------ counters
+
     pub(crate) fn have_events(&self) -> bool {
-        self.virtual_count > 0 || self.act.event_count > 0
+        self.virtual_count > 0 || self.event_count > 0
     }
 
     #[inline]
-    pub(crate) fn count_incr(&mut self, internal: bool) {
-        if !internal {
-            self.act.event_count += 1;
-            self.act.event_count_max = self.act.event_count_max.max(self.act.event_count);
-        }
-    }
-
-    pub(crate) fn count_decr(&mut self, internal: bool) {
-        if !internal {
-            self.act.event_count -= 1;
+    fn count_incr(&mut self, st: u8) {
+        if st & state::INTERNAL == 0 {
+            self.event_count += 1;
+            self.event_count_max = self.event_count_max.max(self.event_count);
         }
     }
 
     #[inline]
-    pub(crate) fn add_nolock(&mut self, idx: u32, when: Option<When>) -> Result<()> {
-        let rec = self.r(idx);
-        if rec.state & state::FINALIZING != 0 {
+    fn count_decr(&mut self, st: u8) {
+        if st & state::INTERNAL == 0 {
+            self.event_count -= 1;
+        }
+    }
+
+    // ------------------------------------------------------- add / delete
+
+    /// libevent's `event_add_nolock_`: registers I/O or the signal if not
+    /// yet, then (re)schedules the timeout if one is given.
+    #[inline]
+    pub(crate) fn add(&mut self, idx: u32, when: Option<When>) -> Result<()> {
+        let rec = &self.recs[idx as usize];
+        let st = rec.state;
+        if st & state::FINALIZING != 0 {
             return Err(Error::Finalizing);
         }
         let events = rec.events;
-        let st = rec.state;
-        if events.intersects(Ev::IO | Ev::SIGNAL) && st & (state::INSERTED | state::ACTIVE) == 0 {
-            if events.contains(Ev::SIGNAL) {
+        if events & (Ev::IO.bits() as u8 | Ev::SIGNAL.bits() as u8) != 0
+            && st & (state::INSERTED | state::ACTIVE) == 0
+        {
+            if events & Ev::SIGNAL.bits() as u8 != 0 {
                 self.sig_add(idx)?;
             } else {
                 self.io_add(idx)?;
             }
-            let rec = self.r(idx);
+            let rec = &mut self.recs[idx as usize];
             rec.state |= state::INSERTED;
-            let internal = rec.state & state::INTERNAL != 0;
-            self.count_incr(internal);
+            let st = rec.state;
+            self.count_incr(st);
         }
         if let Some(when) = when {
-            let now = self.now();
-            let persist = events.contains(Ev::PERSIST) && !events.contains(Ev::SIGNAL);
-            let (at, common) = match when {
-                When::After(ns) => {
-                    if persist {
-                        let r = self.r(idx);
-                        r.period = ns.max(1);
-                        r.period_common = 0;
-                    }
-                    (now.saturating_add(ns), 0u16)
-                }
-                When::At(t) => (t, self.r(idx).common_hint()),
-                When::Common(q) => {
-                    let nanos = self.common.get(q as usize).ok_or(Error::BadTimeout)?.nanos;
-                    if persist {
-                        let r = self.r(idx);
-                        r.period = nanos.max(1);
-                        r.period_common = q + 1;
-                    }
-                    (now.saturating_add(nanos), q + 1)
-                }
-            };
-            if self.r(idx).state & state::TIMEOUT != 0 {
-                self.remove_timeout(idx);
-            }
-            let rec = self.r(idx);
-            if rec.state & state::ACTIVE != 0 && rec.res.contains(Ev::TIMEOUT) {
-                if rec.events.contains(Ev::SIGNAL) {
-                    rec.ncalls = 0;
-                }
-                self.remove_active(idx);
-            }
-            self.insert_timeout(idx, at, common);
+            self.set_timeout(idx, when)?;
         }
         Ok(())
     }
 
+    /// Schedules (or reschedules) `idx`'s timeout.
     #[inline]
-    pub(crate) fn insert_timeout(&mut self, idx: u32, at: u64, common: u16) {
-        let seq = self.next_seq();
-        let rec = self.r(idx);
-        rec.state |= state::TIMEOUT;
-        rec.deadline = at;
-        rec.common = common;
-        rec.timer_seq = seq;
-        let internal = rec.state & state::INTERNAL != 0;
-        self.count_incr(internal);
+    pub(crate) fn set_timeout(&mut self, idx: u32, when: When) -> Result<()> {
+        let now = self.now();
+        let rec = &self.recs[idx as usize];
+        let persist = rec.events & (Ev::PERSIST.bits() as u8 | Ev::SIGNAL.bits() as u8)
+            == Ev::PERSIST.bits() as u8;
+        let (at, common) = match when {
+            When::After(ns) => {
+                if persist {
+                    // libevent re-arms only a non-zero period.
+                    let r = &mut self.recs[idx as usize];
+                    r.period = ns;
+                    r.pcommon = 0;
+                }
+                (now.saturating_add(ns), 0u16)
+            }
+            When::At(t) => (t, self.recs[idx as usize].pcommon),
+            When::Common(q) => {
+                let nanos = self.common.get(q as usize).ok_or(Error::BadTimeout)?.nanos;
+                if persist {
+                    let r = &mut self.recs[idx as usize];
+                    r.period = nanos;
+                    r.pcommon = q + 1;
+                }
+                (now.saturating_add(nanos), q + 1)
+            }
+        };
+        if self.recs[idx as usize].state & state::TIMEOUT != 0 {
+            self.remove_timeout(idx);
+        }
+        let rec = &mut self.recs[idx as usize];
+        if rec.state & state::ACTIVE != 0 && rec.res & Ev::TIMEOUT.bits() as u8 != 0 {
+            // A timeout re-added while its expiry is still queued: that
+            // expiry is cancelled, as libevent does.
+            if rec.events & Ev::SIGNAL.bits() as u8 != 0 {
+                rec.ncalls = 0;
+            }
+            self.remove_active(idx);
+        }
+        self.insert_timeout(idx, at, common)
+    }
+
+    #[inline]
+    fn insert_timeout(&mut self, idx: u32, at: u64, common: u16) -> Result<()> {
         if common == 0 {
-            self.timers.schedule(idx, at);
+            self.timers
+                .schedule(idx, at)
+                .map_err(|_| Error::OutOfMemory)?;
         } else {
             let q = &mut self.common[common as usize - 1].queue;
+            q.try_reserve(1).map_err(|_| Error::OutOfMemory)?;
+            let seq = self.recs[idx as usize].tseq.wrapping_add(1);
             let entry = CommonEntry { at, slot: idx, seq };
             let mut pos = q.len();
             while pos > 0 && q[pos - 1].at > at {
                 pos -= 1;
             }
             q.insert(pos, entry);
+            self.recs[idx as usize].tseq = seq;
         }
+        let rec = &mut self.recs[idx as usize];
+        rec.state |= state::TIMEOUT;
+        rec.at = at;
+        rec.common = common;
+        let st = rec.state;
+        self.count_incr(st);
+        Ok(())
     }
 
+    #[inline]
     pub(crate) fn remove_timeout(&mut self, idx: u32) {
-        let rec = self.r(idx);
+        let rec = &mut self.recs[idx as usize];
         rec.state &= !state::TIMEOUT;
-        let common = rec.common;
-        let internal = rec.state & state::INTERNAL != 0;
-        if common == 0 {
+        let st = rec.state;
+        if rec.common == 0 {
             self.timers.remove(idx);
         } else {
             // Lazy: the queue entry goes stale with the sequence number.
-            let seq = self.next_seq();
-            self.r(idx).timer_seq = seq;
+            rec.tseq = rec.tseq.wrapping_add(1);
         }
-        self.count_decr(internal);
+        self.count_decr(st);
     }
 
+    #[inline]
     pub(crate) fn remove_active(&mut self, idx: u32) {
-        let rec = self.r(idx);
+        self.unqueue(idx);
+        let rec = &mut self.recs[idx as usize];
         rec.state &= !state::ACTIVE;
-        let internal = rec.state & state::INTERNAL != 0;
-        self.act.n_active -= 1;
-        self.count_decr(internal);
+        let st = rec.state;
+        self.n_active -= 1;
+        self.count_decr(st);
     }
 
-    pub(crate) fn remove_inserted(&mut self, idx: u32) {
-        let rec = self.r(idx);
+    #[inline]
+    fn remove_inserted(&mut self, idx: u32) {
+        let rec = &mut self.recs[idx as usize];
         rec.state &= !state::INSERTED;
-        let internal = rec.state & state::INTERNAL != 0;
-        let events = rec.events;
-        self.count_decr(internal);
-        if events.contains(Ev::SIGNAL) {
+        let st = rec.state;
+        let signal = rec.events & Ev::SIGNAL.bits() as u8 != 0;
+        self.count_decr(st);
+        if signal {
             self.sig_del(idx);
         } else {
             self.io_del(idx);
         }
     }
 
+    /// libevent's `event_del_nolock_`: not pending, not active.
     #[inline]
-    pub(crate) fn del_nolock(&mut self, idx: u32) {
-        let rec = self.r(idx);
-        if rec.events.contains(Ev::SIGNAL) {
+    pub(crate) fn del(&mut self, idx: u32) {
+        let rec = &mut self.recs[idx as usize];
+        if rec.events & Ev::SIGNAL.bits() as u8 != 0 {
             rec.ncalls = 0;
         }
         let st = rec.state;
-        if st & (state::TIMEOUT | state::ACTIVE | state::INSERTED) == 0 {
+        if st & state::BUSY == 0 {
             return;
         }
         if st & state::TIMEOUT != 0 {
@@ -427,151 +639,324 @@ impl<H> Core<H> {
         }
     }
 
-    /// The fd lists, the records and the active queues, borrowed apart.
-    #[inline]
-    fn split(&mut self) -> (&[FdEntry], &mut Vec<Slot<H>>, &mut Act) {
-        (&self.fds, &mut self.slots, &mut self.act)
-    }
+    // ---------------------------------------------------------- activation
 
     #[inline]
-    pub(crate) fn activate_nolock(&mut self, idx: u32, what: Ev, ncalls: u16) {
-        let (_, slots, q) = self.split();
-        if let Some(rec) = slots.get_mut(idx as usize).and_then(|s| s.rec.as_mut()) {
-            q.activate(rec, idx, what, ncalls);
+    fn queue_of(&self, pri: u8) -> usize {
+        (pri as usize).min(self.queues.len() - 1)
+    }
+
+    /// Appends `idx` to its priority's queue.
+    #[inline]
+    fn enqueue(&mut self, idx: u32) {
+        let q = self.queue_of(self.recs[idx as usize].pri);
+        let tail = self.queues[q].tail;
+        {
+            let rec = &mut self.recs[idx as usize];
+            rec.aprev = tail;
+            rec.anext = NIL;
+        }
+        if tail == NIL {
+            self.queues[q].head = idx;
+        } else {
+            self.recs[tail as usize].anext = idx;
+        }
+        self.queues[q].tail = idx;
+    }
+
+    /// Takes `idx` out of its queue.
+    #[inline]
+    fn unqueue(&mut self, idx: u32) {
+        let (p, n, pri) = {
+            let r = &self.recs[idx as usize];
+            (r.aprev, r.anext, r.pri)
+        };
+        let q = self.queue_of(pri);
+        if p == NIL {
+            self.queues[q].head = n;
+        } else {
+            self.recs[p as usize].anext = n;
+        }
+        if n == NIL {
+            self.queues[q].tail = p;
+        } else {
+            self.recs[n as usize].aprev = p;
         }
     }
 
-    pub(crate) fn queue_nonempty(&mut self, pri: usize) -> bool {
-        while let Some(&(idx, seq)) = self.act.active[pri].front() {
-            let live = self.slots[idx as usize]
-                .rec
-                .as_ref()
-                .is_some_and(|r| r.state & state::ACTIVE != 0 && r.active_seq == seq);
-            if live {
-                return true;
+    /// The first active record of queue `q` (it stays queued until it is
+    /// deleted or leaves the queue to run, through `remove_active`).
+    #[inline]
+    pub(crate) fn queue_front(&self, q: usize) -> Option<u32> {
+        let idx = self.queues[q].head;
+        (idx != NIL).then_some(idx)
+    }
+
+    /// libevent's `event_active_nolock_`: merges results into an active
+    /// event, or queues it at its priority.
+    #[inline]
+    pub(crate) fn activate(&mut self, idx: u32, what: u8, ncalls: u16) {
+        let rec = &mut self.recs[idx as usize];
+        let st = rec.state;
+        if st & (state::FINALIZING | state::ACTIVE | state::FREE) != 0 {
+            if st & (state::FINALIZING | state::FREE) == 0 {
+                rec.res |= what;
             }
-            self.act.active[pri].pop_front();
+            return;
         }
-        false
+        rec.res = what;
+        rec.ncalls = ncalls;
+        rec.state = st | state::ACTIVE;
+        if (rec.pri as i32) < self.running_priority {
+            self.event_continue = true;
+        }
+        self.count_incr(st);
+        self.n_active += 1;
+        self.n_active_max = self.n_active_max.max(self.n_active);
+        self.enqueue(idx);
     }
 
-    pub(crate) fn fd_entry(&mut self, fd: RawFd) -> &mut FdEntry {
+    // ------------------------------------------------------------------ io
+
+    /// Makes room for `fd` in the fd table.
+    fn fd_entry(&mut self, fd: RawFd) -> Result<&mut FdEntry> {
         let i = fd as usize;
         if i >= self.fds.len() {
-            self.fds.resize(i + 1, FdEntry::default());
-        }
-        &mut self.fds[i]
-    }
-
-    pub(crate) fn fd_union(&self, fd: RawFd) -> (Ev, usize, usize) {
-        let mut union = Ev::NONE;
-        let (mut et, mut lt) = (0, 0);
-        for &i in &self.fds[fd as usize].events {
-            let ev = self.slots[i as usize]
-                .rec
-                .as_ref()
-                .map_or(Ev::NONE, |r| r.events);
-            union |= ev & Ev::IO;
-            if ev.contains(Ev::ET) {
-                et += 1;
-            } else {
-                lt += 1;
+            // A descriptor the kernel does not know cannot be waited for;
+            // refusing it here keeps a made-up number (INT_MAX) from
+            // growing the table without bound.
+            if i >= FD_TABLE_FREE_GROWTH && !sys::fd_is_open(fd) {
+                return Err(Error::BadFd(fd));
             }
+            let len = (i + 1).next_power_of_two().max(64);
+            self.fds
+                .try_reserve(len - self.fds.len())
+                .map_err(|_| Error::OutOfMemory)?;
+            self.fds.resize(len, FdEntry::EMPTY);
         }
-        if et > 0 {
-            union |= Ev::ET;
-        }
-        (union, et, lt)
+        Ok(&mut self.fds[i])
     }
 
+    /// libevent's `evmap_io_add_`: counts the event on its fd and tells the
+    /// backend when the fd's union of interests grows (with the adding
+    /// event's `EV_ET`, as libevent passes it).
     pub(crate) fn io_add(&mut self, idx: u32) -> Result<()> {
-        let fd = self.r(idx).fd;
+        let (fd, events) = {
+            let r = &self.recs[idx as usize];
+            (r.fd, r.events())
+        };
         if fd < 0 {
-            return if self.accept_negative_fd {
-                Ok(())
-            } else {
-                Err(Error::BadFd(fd))
-            };
-        }
-        self.fd_entry(fd).events.push(idx);
-        let (new, et, lt) = self.fd_union(fd);
-        let old = self.fds[fd as usize].reg;
-        if et > 0 && lt > 0 {
-            self.fds[fd as usize].events.pop();
-            return Err(Error::MixedEdgeTrigger(fd));
-        }
-        if new != old {
-            if let Err(e) = self.backend.change(fd, old, new) {
-                self.fds[fd as usize].events.pop();
-                return Err(Error::Io(e));
+            if self.accept_negative_fd {
+                return Ok(());
             }
-            self.fds[fd as usize].reg = new;
+            return Err(Error::BadFd(fd));
+        }
+        let entry = *self.fd_entry(fd)?;
+        let mut next = entry;
+        if events.contains(Ev::READ) {
+            next.nread = next.nread.checked_add(1).ok_or(Error::TooManyOnFd(fd))?;
+        }
+        if events.contains(Ev::WRITE) {
+            next.nwrite = next.nwrite.checked_add(1).ok_or(Error::TooManyOnFd(fd))?;
+        }
+        if events.contains(Ev::CLOSED) {
+            next.nclose = next.nclose.checked_add(1).ok_or(Error::TooManyOnFd(fd))?;
+        }
+        let union = next.union();
+        if union != entry.union() {
+            let want = union | (events.bits() as u8 & Ev::ET.bits() as u8);
+            self.backend.change(
+                fd,
+                Ev::from_bits(entry.reg as u16),
+                Ev::from_bits(want as u16),
+            )?;
+            next.reg = want;
         } else {
+            // Same interests: a backend that stopped watching a closed
+            // number starts again (it may name a new file now).
             self.backend.refresh(fd);
         }
+        next.head = idx;
+        self.recs[idx as usize].fnext = entry.head;
+        self.fds[fd as usize] = next;
         Ok(())
     }
 
     pub(crate) fn io_del(&mut self, idx: u32) {
-        let fd = self.r(idx).fd;
-        let Some(entry) = self.fds.get_mut(fd as usize) else {
+        let (fd, events, fnext) = {
+            let r = &self.recs[idx as usize];
+            (r.fd, r.events(), r.fnext)
+        };
+        let Some(&entry) = self.fds.get(fd as usize).filter(|_| fd >= 0) else {
             return;
         };
-        if let Some(p) = entry.events.iter().position(|&i| i == idx) {
-            entry.events.swap_remove(p);
-        }
-        let (new, _, _) = self.fd_union(fd);
-        let old = self.fds[fd as usize].reg;
-        if new != old {
-            if let Err(e) = self.backend.change(fd, old, new) {
-                crate::log::warn(format_args!(
-                    "{}: cannot change fd {fd}: {e}",
-                    self.method.name()
-                ));
+        // Unlink from the fd's list.
+        let mut e = entry;
+        if e.head == idx {
+            e.head = fnext;
+        } else {
+            let mut cur = e.head;
+            while cur != NIL {
+                let n = self.recs[cur as usize].fnext;
+                if n == idx {
+                    self.recs[cur as usize].fnext = fnext;
+                    break;
+                }
+                cur = n;
             }
-            self.fds[fd as usize].reg = new;
+        }
+        self.recs[idx as usize].fnext = NIL;
+        if events.contains(Ev::READ) {
+            e.nread -= 1;
+        }
+        if events.contains(Ev::WRITE) {
+            e.nwrite -= 1;
+        }
+        if events.contains(Ev::CLOSED) {
+            e.nclose -= 1;
+        }
+        let union = e.union();
+        if union != entry.union() {
+            let want = if union == 0 {
+                0
+            } else {
+                union | (events.bits() as u8 & Ev::ET.bits() as u8)
+            };
+            if let Err(err) =
+                self.backend
+                    .change(fd, Ev::from_bits(e.reg as u16), Ev::from_bits(want as u16))
+            {
+                self.warn(format_args!("cannot stop watching fd {fd}: {err}"));
+            }
+            e.reg = want;
+        }
+        self.fds[fd as usize] = e;
+    }
+
+    /// Activates the I/O events on `fd` that wait for any of `what`
+    /// (`event_base_active_by_fd`).
+    pub(crate) fn activate_fd(&mut self, fd: RawFd, what: Ev) {
+        let Some(entry) = self.fds.get(fd as usize).filter(|_| fd >= 0) else {
+            return;
+        };
+        let mut cur = entry.head;
+        let what = what.bits() as u8;
+        while cur != NIL {
+            let rec = &self.recs[cur as usize];
+            let next = rec.fnext;
+            let m = rec.events & what & Ev::IO.bits() as u8;
+            if m != 0 && rec.kind == kind::USER {
+                self.activate(cur, m, 1);
+            }
+            cur = next;
         }
     }
 
-    pub(crate) fn ensure_sig_pair(&mut self) -> Result<(RawFd, RawFd)> {
-        if let Some(p) = self.sig_pair {
-            return Ok(p);
+    /// Turns a batch of backend results into activations (libevent's
+    /// `evmap_io_active_` for each).
+    pub(crate) fn process_io(&mut self, ready: &[sys::Ready]) {
+        let et = if self.reports_et {
+            Ev::ET.bits() as u8
+        } else {
+            0
+        };
+        for r in ready {
+            let fd = sys::ready_fd(r);
+            let Some(entry) = self.fds.get(fd as usize) else {
+                continue;
+            };
+            let got = sys::ready_ev(r).bits() as u8;
+            let mut cur = entry.head;
+            while cur != NIL {
+                let rec = &self.recs[cur as usize];
+                let next = rec.fnext;
+                let ev = rec.events;
+                if ev & got != 0 {
+                    self.activate(cur, ev & (got | et), 1);
+                }
+                cur = next;
+            }
+        }
+    }
+
+    // ------------------------------------------------------------- signals
+
+    fn ensure_sig_pair(&mut self) -> Result<()> {
+        if self.sig_pair.is_some() {
+            return Ok(());
         }
         let (r, w) = sys::internal_socketpair()?;
-        if let Err(e) = self.backend.change(r, Ev::NONE, Ev::READ) {
+        let spec = Spec {
+            fd: r,
+            events: Ev::READ | Ev::PERSIST,
+            pri: Some(0),
+            key: 0,
+            cb: 0,
+            arg: 0,
+            kind: kind::SIGNALS,
+            transient: false,
+            internal: true,
+        };
+        let id = match self.alloc(&spec) {
+            Ok(id) => id,
+            Err(e) => {
+                sys::close(r);
+                sys::close(w);
+                return Err(e);
+            }
+        };
+        if let Err(e) = self.add(id.idx, None) {
+            self.free_slot(id.idx);
             sys::close(r);
             sys::close(w);
-            return Err(Error::Io(e));
+            return Err(e);
         }
         self.sig_pair = Some((r, w));
-        Ok((r, w))
+        self.sig_rec = id.idx;
+        Ok(())
     }
 
-    pub(crate) fn sig_add(&mut self, idx: u32) -> Result<()> {
-        let signo = self.r(idx).fd;
+    fn sig_add(&mut self, idx: u32) -> Result<()> {
+        let signo = self.recs[idx as usize].fd;
         if !sig::valid(signo) {
             return Err(Error::BadSignal(signo));
         }
-        let (_, w) = self.ensure_sig_pair()?;
+        self.ensure_sig_pair()?;
+        let w = self.sig_pair.map_or(-1, |p| p.1);
         let entry = &mut self.sigs[signo as usize];
-        if entry.events.is_empty() {
+        if entry.head == NIL {
             entry.saved = Some(sig::install(signo)?);
         }
-        entry.events.push(idx);
+        let head = entry.head;
+        entry.head = idx;
+        self.recs[idx as usize].fnext = head;
         sig::set_target(signo, w);
         Ok(())
     }
 
-    pub(crate) fn sig_del(&mut self, idx: u32) {
-        let signo = self.r(idx).fd;
+    fn sig_del(&mut self, idx: u32) {
+        let signo = self.recs[idx as usize].fd;
+        let fnext = self.recs[idx as usize].fnext;
         let w = self.sig_pair.map_or(-1, |p| p.1);
-        let Some(entry) = self.sigs.get_mut(signo as usize) else {
+        let Some(head) = self.sigs.get(signo as usize).map(|e| e.head) else {
             return;
         };
-        if let Some(p) = entry.events.iter().position(|&i| i == idx) {
-            entry.events.swap_remove(p);
+        if head == idx {
+            self.sigs[signo as usize].head = fnext;
+        } else {
+            let mut cur = head;
+            while cur != NIL {
+                let n = self.recs[cur as usize].fnext;
+                if n == idx {
+                    self.recs[cur as usize].fnext = fnext;
+                    break;
+                }
+                cur = n;
+            }
         }
-        if entry.events.is_empty() {
+        self.recs[idx as usize].fnext = NIL;
+        let entry = &mut self.sigs[signo as usize];
+        if entry.head == NIL {
             if let Some(saved) = entry.saved.take() {
                 sig::clear_target(signo, w);
                 sig::restore(signo, &saved);
@@ -579,119 +964,34 @@ impl<H> Core<H> {
         }
     }
 
+    /// Points every signal this base watches at its own socket (the base
+    /// that last runs its loop receives them, as in libevent).
     pub(crate) fn retarget_signals(&mut self) {
         if let Some((_, w)) = self.sig_pair {
             for (signo, entry) in self.sigs.iter().enumerate() {
-                if !entry.events.is_empty() {
+                if entry.head != NIL {
                     sig::set_target(signo as i32, w);
                 }
             }
         }
     }
 
-    pub(crate) fn activate_fd(&mut self, fd: RawFd, what: Ev) {
-        // One slot lookup per event; the fd's list is read while records and
-        // queues change.
-        let (fds, slots, q) = self.split();
-        let Some(entry) = fds.get(fd as usize) else {
+    pub(crate) fn activate_signal(&mut self, signo: i32, count: u16) {
+        let Some(entry) = self.sigs.get(signo as usize) else {
             return;
         };
-        for &idx in &entry.events {
-            let Some(rec) = slots.get_mut(idx as usize).and_then(|s| s.rec.as_mut()) else {
-                continue;
-            };
-            let m = rec.events & what & Ev::IO;
-            if !m.is_empty() {
-                q.activate(rec, idx, m, 1);
-            }
+        let mut cur = entry.head;
+        while cur != NIL {
+            let next = self.recs[cur as usize].fnext;
+            self.activate(cur, Ev::SIGNAL.bits() as u8, count);
+            cur = next;
         }
     }
 
-    pub(crate) fn activate_signal(&mut self, signo: i32, count: u16) {
-        let n = self.sigs[signo as usize].events.len();
-        for k in 0..n {
-            let Some(&idx) = self.sigs[signo as usize].events.get(k) else {
-                break;
-            };
-            self.activate_nolock(idx, Ev::SIGNAL, count);
-        }
-    }
-
-    pub(crate) fn process_io(&mut self, ready: &[sys::Ready]) {
-        let sig_fd = self.sig_pair.map_or(-1, |p| p.0);
-        let notify_fd = self.notify_fd;
-        let mut internal = false;
-        {
-            // One borrow split for the whole batch: the fd lists are read
-            // while records and queues change.
-            let (fds, slots, q) = self.split();
-            // `Act::activate`, unrolled for a batch: the counters live in
-            // locals and are written back once.
-            let mut seq = q.seq;
-            let (mut added, mut counted) = (0usize, 0usize);
-            let running = q.running_priority;
-            let last_pri = q.active.len() - 1;
-            for r in ready {
-                let fd = sys::ready_fd(r);
-                // The internal fds have no events in `fds`: checked only
-                // when a ready fd has none.
-                let events = match fds.get(fd as usize) {
-                    Some(entry) if !entry.events.is_empty() => &entry.events,
-                    _ => {
-                        internal |= fd == sig_fd || fd == notify_fd;
-                        continue;
-                    }
-                };
-                for &idx in events {
-                    let Some(rec) = slots.get_mut(idx as usize).and_then(|s| s.rec.as_mut()) else {
-                        continue;
-                    };
-                    let m = rec.events & sys::ready_ev(r) & Ev::IO;
-                    if m.is_empty() {
-                        continue;
-                    }
-                    let st = rec.state;
-                    if st & (state::FINALIZING | state::ACTIVE) != 0 {
-                        if st & state::FINALIZING == 0 {
-                            rec.res |= m;
-                        }
-                        continue;
-                    }
-                    rec.res = m;
-                    if (rec.pri as i32) < running {
-                        q.event_continue = true;
-                    }
-                    rec.ncalls = 1;
-                    rec.state = st | state::ACTIVE;
-                    seq = seq.wrapping_add(1);
-                    rec.active_seq = seq;
-                    added += 1;
-                    counted += (st & state::INTERNAL == 0) as usize;
-                    q.active[(rec.pri as usize).min(last_pri)].push_back((idx, seq));
-                }
-            }
-            q.seq = seq;
-            q.n_active += added;
-            q.n_active_max = q.n_active_max.max(q.n_active);
-            q.event_count += counted;
-            q.event_count_max = q.event_count_max.max(q.event_count);
-        }
-        if internal {
-            // The signal pair and the notify fd, after the program's fds (as
-            // libevent's internal signal event runs after the I/O pass).
-            for r in ready {
-                let fd = sys::ready_fd(r);
-                if fd == sig_fd {
-                    self.read_signals(fd);
-                } else if fd == notify_fd {
-                    let mut buf = [0u8; 8];
-                    sys::drain(fd, &mut buf);
-                }
-            }
-        }
-    }
-
-    pub(crate) fn read_signals(&mut self, fd: RawFd) {
+    /// Reads the signal socket and activates the events of each signal
+    /// caught (the internal signal event's callback).
+    pub(crate) fn read_signals(&mut self) {
+        let Some((fd, _)) = self.sig_pair else { return };
         let mut counts = [0u16; sig::NSIG];
         let mut buf = [0u8; 1024];
         loop {
@@ -716,17 +1016,58 @@ impl<H> Core<H> {
         }
     }
 
+    /// Creates the cross-thread wakeup (an eventfd watched by an internal
+    /// record).
+    pub(crate) fn make_notifiable(&mut self) -> Result<()> {
+        if self.notify_fd >= 0 {
+            return Ok(());
+        }
+        let fd = sys::eventfd()?;
+        let spec = Spec {
+            fd,
+            events: Ev::READ | Ev::PERSIST,
+            pri: Some(0),
+            key: 0,
+            cb: 0,
+            arg: 0,
+            kind: kind::WAKEUP,
+            transient: false,
+            internal: true,
+        };
+        let id = match self.alloc(&spec) {
+            Ok(id) => id,
+            Err(e) => {
+                sys::close(fd);
+                return Err(e);
+            }
+        };
+        if let Err(e) = self.add(id.idx, None) {
+            self.free_slot(id.idx);
+            sys::close(fd);
+            return Err(e);
+        }
+        self.notify_fd = fd;
+        self.notify_rec = id.idx;
+        self.notify_pending = false;
+        Ok(())
+    }
+
+    /// Drains the wakeup (its internal event's callback).
+    pub(crate) fn drain_wakeup(&mut self) {
+        let mut buf = [0u8; 8];
+        sys::drain(self.notify_fd, &mut buf);
+        self.notify_pending = false;
+    }
+
+    // -------------------------------------------------------------- timers
+
     /// Whether a common-queue entry is still its record's timeout (removal
     /// from those queues is lazy).
     fn common_entry_live(&self, queue: usize, entry: &CommonEntry) -> bool {
-        self.slots[entry.slot as usize]
-            .rec
-            .as_ref()
-            .is_some_and(|r| {
-                r.state & state::TIMEOUT != 0
-                    && r.common as usize == queue + 1
-                    && r.timer_seq == entry.seq
-            })
+        let r = &self.recs[entry.slot as usize];
+        r.state & (state::TIMEOUT | state::FREE) == state::TIMEOUT
+            && r.common as usize == queue + 1
+            && r.tseq == entry.seq
     }
 
     pub(crate) fn next_timeout(&mut self) -> Option<Duration> {
@@ -745,20 +1086,18 @@ impl<H> Core<H> {
         Some(Duration::from_nanos(at.saturating_sub(now)))
     }
 
-    pub(crate) fn expire(&mut self, idx: u32) {
+    fn expire(&mut self, idx: u32) {
         // The timeout is already off its queue: clear the flag, then delete
         // the rest (I/O registration, activation) as libevent does.
-        let rec = self.r(idx);
+        let rec = &mut self.recs[idx as usize];
         let st = rec.state & !state::TIMEOUT;
         rec.state = st;
-        let signal = rec.events.contains(Ev::SIGNAL);
-        if st & state::INTERNAL == 0 {
-            self.act.event_count -= 1;
-        }
+        let signal = rec.events & Ev::SIGNAL.bits() as u8 != 0;
+        self.count_decr(st);
         if st & (state::ACTIVE | state::INSERTED) != 0 || signal {
-            self.del_nolock(idx);
+            self.del(idx);
         }
-        self.activate_nolock(idx, Ev::TIMEOUT, 1);
+        self.activate(idx, Ev::TIMEOUT.bits() as u8, 1);
     }
 
     pub(crate) fn timeout_process(&mut self) {
@@ -767,8 +1106,8 @@ impl<H> Core<H> {
             // Records of expiring timers are scattered: start loading the
             // one a few places ahead while this one is handled.
             if let Some(ahead) = self.timers.upcoming(PREFETCH_AHEAD) {
-                if let Some(slot) = self.slots.get(ahead as usize) {
-                    sys::prefetch(slot);
+                if let Some(rec) = self.recs.get(ahead as usize) {
+                    sys::prefetch(rec);
                 }
             }
             self.expire(idx);
@@ -790,15 +1129,18 @@ impl<H> Core<H> {
         }
     }
 
+    /// Re-arms a persistent event's period before its callback runs
+    /// (libevent's `event_persist_closure`): relative to the deadline that
+    /// expired, or to now when it ran for another reason.
     pub(crate) fn rearm_persist(&mut self, idx: u32) {
         let now = self.now();
-        let rec = self.r(idx);
+        let rec = &self.recs[idx as usize];
         if rec.period == 0 {
             return;
         }
         let delay = rec.period;
-        let relative = if rec.res.contains(Ev::TIMEOUT) {
-            rec.deadline
+        let relative = if rec.res & Ev::TIMEOUT.bits() as u8 != 0 {
+            rec.at
         } else {
             now
         };
@@ -806,50 +1148,73 @@ impl<H> Core<H> {
         if run_at < now {
             run_at = now.saturating_add(delay);
         }
-        let common = rec.period_common;
-        rec.common = common;
-        let _ = self.add_nolock(idx, Some(When::At(run_at)));
+        // As libevent's `event_persist_closure`, a full add: a timeout that
+        // expired also deleted the event's I/O registration.
+        if let Err(e) = self.add(idx, Some(When::At(run_at))) {
+            self.warn(format_args!("cannot re-arm a persistent event: {e}"));
+        }
     }
 
+    /// Registers a common-timeout duration (or finds it).
+    pub(crate) fn common_timeout(&mut self, nanos: u64) -> Result<u16> {
+        if let Some(i) = self.common.iter().position(|q| q.nanos == nanos) {
+            return Ok(i as u16);
+        }
+        if self.common.len() >= crate::timer::MAX_COMMON {
+            return Err(Error::TooManyCommonTimeouts);
+        }
+        self.common.try_reserve(1).map_err(|_| Error::OutOfMemory)?;
+        self.common.push(CommonQueue {
+            nanos,
+            queue: VecDeque::new(),
+        });
+        Ok((self.common.len() - 1) as u16)
+    }
+
+    // --------------------------------------------------------------- fork
+
     pub(crate) fn reinit(&mut self) -> Result<()> {
-        let backend: Arc<dyn Backend> =
-            Arc::from(self.method.build(self.changelist, self.precise)?);
+        let mut backend = Backend::build(self.method, self.changelist, self.precise)?;
+        // The internal fds are replaced: their records leave the old maps.
+        let sig_rec = self.sig_rec;
+        let notify_rec = self.notify_rec;
+        for idx in [sig_rec, notify_rec] {
+            if idx != NIL {
+                self.del(idx);
+                self.free_slot(idx);
+            }
+        }
+        self.sig_rec = NIL;
+        self.notify_rec = NIL;
         for (fd, entry) in self.fds.iter().enumerate() {
-            if !entry.reg.is_empty() {
-                if let Err(e) = backend.change(fd as RawFd, Ev::NONE, entry.reg) {
-                    crate::log::warn(format_args!("event_reinit: cannot re-add fd {fd}: {e}"));
+            if entry.reg != 0 {
+                if let Err(e) =
+                    backend.change(fd as RawFd, Ev::NONE, Ev::from_bits(entry.reg as u16))
+                {
+                    self.deferred.push((
+                        Severity::Warn,
+                        format!("event_reinit: cannot re-add fd {fd}: {e}"),
+                    ));
                 }
             }
         }
         self.backend = backend;
         if self.notify_fd >= 0 {
             sys::close(self.notify_fd);
-            let fd = sys::eventfd()?;
-            self.backend.change(fd, Ev::NONE, Ev::READ)?;
-            self.notify_fd = fd;
+            self.notify_fd = -1;
+            self.make_notifiable()?;
         }
         if let Some((r, w)) = self.sig_pair.take() {
             sys::close(r);
             sys::close(w);
-            let (_, w) = self.ensure_sig_pair()?;
-            for (signo, entry) in self.sigs.iter().enumerate() {
-                if !entry.events.is_empty() {
-                    sig::set_target(signo as i32, w);
-                }
-            }
+            self.ensure_sig_pair()?;
+            self.retarget_signals();
         }
         Ok(())
     }
 }
 
-impl<H> Record<H> {
-    /// The queue an absolute re-arm goes to: the persist period's queue.
-    pub(crate) fn common_hint(&self) -> u16 {
-        self.common
-    }
-}
-
-impl<H> Drop for Core<H> {
+impl Drop for Core {
     fn drop(&mut self) {
         let w = self.sig_pair.map_or(-1, |p| p.1);
         for (signo, entry) in self.sigs.iter_mut().enumerate() {
@@ -868,117 +1233,9 @@ impl<H> Drop for Core<H> {
     }
 }
 
-/// One priority's queue of activations: `(slot, activation sequence)`,
-/// validated lazily against the record when popped. A vector with a read
-/// cursor: pushes append, pops advance, and the storage is reused once the
-/// queue drains.
-#[derive(Default)]
-pub(crate) struct ActiveQueue {
-    buf: Vec<(u32, u32)>,
-    head: usize,
-}
-
-impl ActiveQueue {
-    #[inline]
-    pub(crate) fn push_back(&mut self, e: (u32, u32)) {
-        self.buf.push(e);
-    }
-
-    #[inline]
-    pub(crate) fn pop_front(&mut self) -> Option<(u32, u32)> {
-        let e = *self.buf.get(self.head)?;
-        self.head += 1;
-        if self.head == self.buf.len() {
-            self.buf.clear();
-            self.head = 0;
-        }
-        Some(e)
-    }
-
-    #[inline]
-    pub(crate) fn front(&self) -> Option<&(u32, u32)> {
-        self.buf.get(self.head)
-    }
-
-    /// Entries queued (live or stale).
-    #[inline]
-    pub(crate) fn len(&self) -> usize {
-        self.buf.len() - self.head
-    }
-
-    /// The slot `k` places behind the front, if queued (a prefetch hint).
-    #[inline]
-    pub(crate) fn ahead(&self, k: usize) -> Option<u32> {
-        self.buf.get(self.head + k).map(|e| e.0)
-    }
-}
-
-/// The active queues and the counters that activation changes, apart from
-/// the records so that a record and the queues can change together.
-pub(crate) struct Act {
-    pub(crate) active: Vec<ActiveQueue>,
-    pub(crate) seq: u32,
-    pub(crate) n_active: usize,
-    pub(crate) n_active_max: usize,
-    pub(crate) event_count: usize,
-    pub(crate) event_count_max: usize,
-    pub(crate) running_priority: i32,
-    pub(crate) event_continue: bool,
-}
-
-impl Act {
-    /// Queues for `npri` priorities, nothing active.
-    pub(crate) fn new(npri: usize) -> Act {
-        Act {
-            active: (0..npri).map(|_| ActiveQueue::default()).collect(),
-            seq: 0,
-            n_active: 0,
-            n_active_max: 0,
-            event_count: 0,
-            event_count_max: 0,
-            running_priority: -1,
-            event_continue: false,
-        }
-    }
-
-    /// A persistent event popped (with state `st`) to run: it leaves the
-    /// active queue and stays pending. Returns whether its period must be
-    /// re-armed before the callback.
-    #[inline(always)]
-    pub(crate) fn leave_to_run<H>(&mut self, rec: &mut Record<H>, st: u8) -> bool {
-        rec.state = st & !state::ACTIVE;
-        self.n_active -= 1;
-        self.event_count -= (st & state::INTERNAL == 0) as usize;
-        rec.period != 0
-    }
-
-    /// libevent's `event_active_nolock_`: merges results into an active
-    /// event, or queues it at its priority.
-    #[inline]
-    pub(crate) fn activate<H>(&mut self, rec: &mut Record<H>, idx: u32, what: Ev, ncalls: u16) {
-        let st = rec.state;
-        if st & (state::FINALIZING | state::ACTIVE) != 0 {
-            if st & state::FINALIZING == 0 {
-                rec.res |= what;
-            }
-            return;
-        }
-        rec.res = what;
-        if (rec.pri as i32) < self.running_priority {
-            self.event_continue = true;
-        }
-        // Only signals read it; setting it always saves a branch.
-        rec.ncalls = ncalls;
-        rec.state = st | state::ACTIVE;
-        self.seq = self.seq.wrapping_add(1);
-        rec.active_seq = self.seq;
-        if st & state::INTERNAL == 0 {
-            self.event_count += 1;
-            self.event_count_max = self.event_count_max.max(self.event_count);
-        }
-        self.n_active += 1;
-        self.n_active_max = self.n_active_max.max(self.n_active);
-        let pri = (rec.pri as usize).min(self.active.len() - 1);
-        self.active[pri].push_back((idx, self.seq));
-    }
+/// Spreads bases' generation counters far apart (golden-ratio steps), so
+/// ids of different bases do not collide.
+fn next_gen_base() -> u32 {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    NEXT.fetch_add(0x9e37_79b9, std::sync::atomic::Ordering::Relaxed)
 }

@@ -29,8 +29,11 @@ pub enum Error {
     Finalizing,
     /// `event_base_loop` is already running on this base.
     Reentrant,
-    /// Edge-triggered and level-triggered events mixed on one descriptor.
-    MixedEdgeTrigger(i32),
+    /// More than 65535 events reading, writing or waiting for close on one
+    /// descriptor (libevent's limit).
+    TooManyOnFd(i32),
+    /// Memory ran out.
+    OutOfMemory,
     /// No backend is usable with this configuration.
     NoBackend,
     /// Too many common-timeout durations (libevent allows 256).
@@ -58,10 +61,8 @@ impl fmt::Display for Error {
             Error::Reentrant => f.write_str(
                 "reentrant invocation: only one event_base_loop can run on each event_base at once",
             ),
-            Error::MixedEdgeTrigger(fd) => write!(
-                f,
-                "tried to mix edge-triggered and non-edge-triggered events on fd {fd}"
-            ),
+            Error::TooManyOnFd(fd) => write!(f, "too many events reading or writing on fd {fd}"),
+            Error::OutOfMemory => f.write_str("out of memory"),
             Error::NoBackend => {
                 f.write_str("no event mechanism is available for this configuration")
             }

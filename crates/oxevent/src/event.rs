@@ -1,16 +1,26 @@
 //! Event records and the pending / active / non-pending state machine.
 //!
 //! ```text
-//!   assigned ──add──▶ pending ──fires──▶ active ──callback──▶ non-pending
-//!      ▲                 │                                  (PERSIST: pending)
-//!      └──────del────────┘
+//!   created ──add──▶ pending ──fires──▶ active ──callback──▶ non-pending
+//!      ▲                │                                  (PERSIST: pending)
+//!      └─────del────────┘
 //! ```
 //!
-//! A record is what the engine knows of one event. It never points into a
-//! caller's memory: a C `struct event` holds an [`EventId`] to its record, and
-//! the record holds the struct's address only as a number (`key`) to check
-//! that id. Transient records (the C face's, and `once` events) exist only
-//! while pending, active or running; they are freed the moment they go idle.
+//! A record is what the engine knows of one event: a few words, no pointer
+//! and no closure. What runs when it fires is described by two words the
+//! face that created it interprets (`cb`, `arg`): the C face keeps the
+//! program's function pointer and argument there, the Rust face keeps its
+//! closures in a slab of its own, on the thread that owns the base, indexed
+//! by the record's slot. So the engine is one monomorphic state machine that
+//! never calls user code itself; the loop hands each activation to a
+//! [`crate::dispatch`] runner.
+//!
+//! A C `struct event` names its record by an [`EventId`] kept in its private
+//! bytes; the record keeps the struct's address (`key`) only as a number, to
+//! check that name. Transient records (the C face's, and one-shot events)
+//! exist only while pending, active or running.
+//!
+//! This module owns data layouts only; it never decides behaviour.
 
 use std::os::fd::RawFd;
 use std::time::Duration;
@@ -86,170 +96,143 @@ pub struct Fired {
     /// Its descriptor, or its signal number for signal events, or -1.
     pub fd: RawFd,
     /// Why it runs: `TIMEOUT`, `READ`, `WRITE`, `CLOSED`, `SIGNAL`, `FINALIZE`
-    /// or whatever [`crate::RawBase::activate`] was given.
+    /// or whatever [`crate::Base::activate`] was given; `ET` is added on
+    /// epoll for edge-triggered events, as libevent does.
     pub what: Ev,
 }
 
-/// What the engine calls when an event runs. The Rust API's closures and the
-/// C face's function pointers are both handlers; the engine is generic over
-/// them so that neither pays for the other.
-///
-/// ```
-/// use oxevent::{Ev, EventSpec, Fired, Handler, RawBase};
-///
-/// /// Counts its runs in the loop's data.
-/// struct Counter;
-///
-/// impl Handler for Counter {
-///     type Data = u32;
-///     fn call(&mut self, _base: &RawBase<Self>, runs: &mut u32, _fired: Fired) {
-///         *runs += 1;
-///     }
-/// }
-///
-/// let base = RawBase::<Counter>::new().unwrap();
-/// let timer = EventSpec { fd: -1, events: Ev::NONE, priority: None };
-/// let id = base.create(timer, Counter, 0, false).unwrap();
-/// base.activate(id, Ev::TIMEOUT).unwrap();
-/// let mut runs = 0;
-/// base.dispatch(&mut runs).unwrap();
-/// assert_eq!(runs, 1);
-/// ```
-pub trait Handler: Send + Sized + 'static {
-    /// State lent to every callback by `dispatch`.
-    type Data;
-    /// Runs the event's callback. No lock is held: the handler may add,
-    /// delete, free or re-assign any event, its own included.
-    ///
-    /// ```
-    /// use oxevent::{Base, Closure, Ev, EventId, Fired, Handler};
-    ///
-    /// // The engine calls this; a handler can also be driven by hand.
-    /// let base = Base::<Vec<Ev>>::new().unwrap();
-    /// let mut h = Closure::new(|seen: &mut Vec<Ev>, _, fired| seen.push(fired.what));
-    /// let fired = Fired { id: EventId::from_bits(0), fd: 3, what: Ev::READ };
-    /// let mut seen = Vec::new();
-    /// h.call(&base, &mut seen, fired);
-    /// assert_eq!(seen, [Ev::READ]);
-    /// ```
-    fn call(&mut self, base: &crate::RawBase<Self>, data: &mut Self::Data, fired: Fired);
-
-    /// A copy of this handler to run in its place, when copying is cheap and
-    /// the copy behaves exactly as the original would (a function pointer
-    /// and its argument). The loop then calls the copy and leaves the
-    /// original in its record, saving the take-and-put-back round trip.
-    /// The default, `None`, always takes the handler out.
-    ///
-    /// ```
-    /// use oxevent::{Fired, Handler, RawBase};
-    ///
-    /// #[derive(Copy, Clone)]
-    /// struct Plain(fn(i32));
-    ///
-    /// impl Handler for Plain {
-    ///     type Data = ();
-    ///     const COPIES: bool = true;
-    ///     fn call(&mut self, _: &RawBase<Self>, _: &mut (), fired: Fired) {
-    ///         (self.0)(fired.fd)
-    ///     }
-    ///     fn fast_copy(&self) -> Option<Self> {
-    ///         Some(*self)
-    ///     }
-    /// }
-    ///
-    /// assert!(Plain(|_| ()).fast_copy().is_some());
-    /// ```
-    #[inline]
-    fn fast_copy(&self) -> Option<Self> {
-        None
-    }
-
-    /// Whether [`Handler::fast_copy`] can return `Some`: the loop lays out
-    /// its hot path for copies when it can, for take-and-put-back when not.
-    /// A handler that copies sets it to `true`; nothing breaks if it is
-    /// wrong, only speed.
-    ///
-    /// ```
-    /// use oxevent::{Closure, Handler};
-    ///
-    /// assert!(!<Closure<()> as Handler>::COPIES);
-    /// ```
-    const COPIES: bool = false;
-}
-
-/// The engine's view of an event's callback.
-pub(crate) enum Callback<H> {
-    /// The user's handler, in place.
-    User(H),
-    /// The handler is out, running (or the record is being torn down).
-    Taken,
-    /// `loopexit`: ends the loop when it fires.
-    Exit,
-}
-
+/// Record states (libevent's `EVLIST_*` where one exists).
 pub(crate) mod state {
+    /// A timeout is scheduled.
     pub(crate) const TIMEOUT: u8 = 0x01;
+    /// Registered for I/O or a signal.
     pub(crate) const INSERTED: u8 = 0x02;
+    /// Slot holds no record.
+    pub(crate) const FREE: u8 = 0x04;
+    /// On an active queue.
     pub(crate) const ACTIVE: u8 = 0x08;
+    /// The engine's own (signal socket, wakeup, loopexit): not counted.
     pub(crate) const INTERNAL: u8 = 0x10;
+    /// Frees the program's struct after its finalizer (`event_free_finalize`).
+    pub(crate) const FIN_FREE: u8 = 0x20;
+    /// Deleted, its finalizer queued: can no longer be added.
     pub(crate) const FINALIZING: u8 = 0x40;
     /// Freed as soon as it is neither pending, active nor running.
     pub(crate) const TRANSIENT: u8 = 0x80;
+    /// Any of the states that keep a record busy.
+    pub(crate) const BUSY: u8 = TIMEOUT | INSERTED | ACTIVE;
 }
 
-/// How a timeout is given.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub(crate) enum When {
-    /// After a duration (nanoseconds) from now.
-    After(u64),
-    /// At an absolute monotonic deadline.
-    At(u64),
-    /// On a common-timeout queue.
-    Common(u16),
+/// What an activation of a record means to the loop.
+pub(crate) mod kind {
+    /// A face's callback (`cb`/`arg`).
+    pub(crate) const USER: u8 = 0;
+    /// `loopexit`: ends the loop.
+    pub(crate) const EXIT: u8 = 1;
+    /// The signal socket is readable: read it, activate signal events.
+    pub(crate) const SIGNALS: u8 = 2;
+    /// The cross-thread wakeup is readable: drain it.
+    pub(crate) const WAKEUP: u8 = 3;
 }
 
-pub(crate) struct Record<H> {
+/// "No record" in the intrusive lists.
+pub(crate) const NIL: u32 = u32::MAX;
+
+/// One event's state. Kept small: a pending C timer is this, plus its
+/// timer-wheel entry.
+#[derive(Clone, Debug)]
+pub(crate) struct Record {
+    /// The C face's `struct event` address; 0 for the Rust face.
+    pub(crate) key: usize,
+    /// The face's callback word (C: the function pointer).
+    pub(crate) cb: usize,
+    /// The face's argument word (C: the callback argument).
+    pub(crate) arg: usize,
+    /// Deadline while `TIMEOUT` is set (monotonic ns).
+    pub(crate) at: u64,
+    /// `EV_PERSIST` period re-armed after each run (0: none).
+    pub(crate) period: u64,
+    /// Bumped each time the slot is freed: stale ids miss.
+    pub(crate) gen: u32,
+    /// Descriptor, signal number, or -1.
     pub(crate) fd: RawFd,
-    pub(crate) events: Ev,
-    pub(crate) state: u8,
-    pub(crate) pri: u8,
-    pub(crate) res: Ev,
+    /// Active queue links.
+    pub(crate) anext: u32,
+    pub(crate) aprev: u32,
+    /// Next record on the same fd or signal (singly linked).
+    pub(crate) fnext: u32,
+    /// Bumped by every timeout (re)schedule: common-queue entries whose
+    /// sequence no longer matches are stale.
+    pub(crate) tseq: u32,
     /// Signal deliveries still to run in this activation.
     pub(crate) ncalls: u16,
-    /// `EV_PERSIST` period: the timeout re-armed after each run (0: none).
-    pub(crate) period: u64,
-    /// Whether `period` belongs to a common-timeout queue (index + 1; 0: heap).
-    pub(crate) period_common: u16,
-    /// Deadline while `TIMEOUT` is set.
-    pub(crate) deadline: u64,
-    /// Common queue (index + 1) holding the timeout; 0 when in the heap.
+    /// Common queue (index + 1) holding the timeout; 0: the wheel.
     pub(crate) common: u16,
-    pub(crate) timer_seq: u32,
-    pub(crate) active_seq: u32,
-    /// The C face's `struct event` address; 0 for the Rust API.
-    pub(crate) key: usize,
-    pub(crate) cb: Callback<H>,
+    /// Common queue (index + 1) of the persist period; 0: none.
+    pub(crate) pcommon: u16,
+    /// `EV_*` interests (all of libevent's flags fit a byte).
+    pub(crate) events: u8,
+    /// Results of the pending activation.
+    pub(crate) res: u8,
+    pub(crate) state: u8,
+    pub(crate) pri: u8,
+    pub(crate) kind: u8,
 }
 
-pub(crate) struct Slot<H> {
-    pub(crate) gen: u32,
-    pub(crate) rec: Option<Record<H>>,
+impl Record {
+    /// A free slot's record (generation `gen`).
+    pub(crate) fn free(gen: u32) -> Record {
+        Record {
+            key: 0,
+            cb: 0,
+            arg: 0,
+            at: 0,
+            period: 0,
+            gen,
+            fd: -1,
+            anext: NIL,
+            aprev: NIL,
+            fnext: NIL,
+            tseq: 0,
+            ncalls: 0,
+            common: 0,
+            pcommon: 0,
+            events: 0,
+            res: 0,
+            state: state::FREE,
+            pri: 0,
+            kind: kind::USER,
+        }
+    }
+
+    #[inline]
+    pub(crate) fn events(&self) -> Ev {
+        Ev::from_bits(self.events as u16)
+    }
+
+    #[inline]
+    pub(crate) fn res(&self) -> Ev {
+        Ev::from_bits(self.res as u16)
+    }
+
+    #[inline]
+    pub(crate) fn is_live(&self) -> bool {
+        self.state & state::FREE == 0
+    }
 }
 
 /// A snapshot of one event, for `foreach` and dumps.
 ///
 /// ```
-/// use std::os::fd::AsRawFd;
 /// use std::os::unix::net::UnixStream;
 /// use oxevent::{Base, Ev};
 ///
 /// let (a, _b) = UnixStream::pair().unwrap();
-/// let fd = a.as_raw_fd();
 /// let base = Base::<()>::new().unwrap();
 /// let id = base.io(a, Ev::READ | Ev::PERSIST, |_, _, _, _| {}).unwrap();
 /// base.add(id, None).unwrap();
 /// let info = base.events()[0];
-/// assert_eq!((info.id, info.fd, info.key), (id, fd, 0));
+/// assert_eq!((info.id, info.key), (id, 0));
 /// assert_eq!(info.events, Ev::READ | Ev::PERSIST);
 /// assert!(info.inserted && !info.internal);
 /// assert_eq!((info.timeout, info.active), (None, None));
@@ -276,7 +259,7 @@ pub struct EventInfo {
     pub internal: bool,
 }
 
-/// Which flags [`crate::RawBase::pending`] reports, and the time left.
+/// Which flags [`crate::Base::pending`] reports, and the time left.
 ///
 /// ```
 /// use std::time::Duration;

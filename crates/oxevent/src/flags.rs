@@ -111,20 +111,22 @@ impl Ev {
     /// Edge-triggered readiness, where the backend supports it (`EV_ET`).
     ///
     /// ```
-    /// use std::os::fd::AsRawFd;
+    /// use std::io::Write;
     /// use std::os::unix::net::UnixStream;
-    /// use oxevent::{Base, Closure, Error, Ev, EventSpec};
+    /// use oxevent::{Base, BaseFlags, Config, Ev, Features};
     ///
-    /// let (a, _b) = UnixStream::pair().unwrap();
-    /// let fd = a.as_raw_fd();
-    /// let base = Base::<()>::new().unwrap();
-    /// let edge = base.io(a, Ev::READ | Ev::ET, |_, _, _, _| {}).unwrap();
+    /// let mut cfg = Config::new();
+    /// cfg.flag(BaseFlags::IGNORE_ENV).require_features(Features::ET);
+    /// let base = Base::<Ev>::with_config(&cfg).unwrap(); // epoll
+    /// let (a, mut b) = UnixStream::pair().unwrap();
+    /// let edge = base
+    ///     .io(a, Ev::READ | Ev::ET, |what: &mut Ev, _, _, fired| *what = fired.what)
+    ///     .unwrap();
     /// base.add(edge, None).unwrap();
-    /// // One descriptor cannot mix edge- and level-triggered events.
-    /// let spec = EventSpec { fd, events: Ev::READ, priority: None };
-    /// // SAFETY: `fd` stays open while `edge`, which owns it, exists.
-    /// let level = unsafe { base.create_fd(spec, Closure::new(|_, _, _| {}), 0, false) }.unwrap();
-    /// assert!(matches!(base.add(level, None), Err(Error::MixedEdgeTrigger(f)) if f == fd));
+    /// b.write_all(b"x").unwrap();
+    /// let mut what = Ev::NONE;
+    /// base.dispatch(&mut what).unwrap();
+    /// assert_eq!(what, Ev::READ | Ev::ET); // libevent's epoll passes ET on
     /// ```
     pub const ET: Ev = Ev(0x20);
     /// Deleting the event never waits for its running callback (`EV_FINALIZE`).
@@ -145,7 +147,7 @@ impl Ev {
     ///     })
     ///     .unwrap();
     /// base.activate(t, Ev::TIMEOUT).unwrap();
-    /// let remote = base.clone();
+    /// let remote = base.remote();
     /// let deleter = std::thread::spawn(move || {
     ///     started.recv().unwrap();
     ///     remote.del(t).unwrap(); // does not wait for the running callback
@@ -169,7 +171,7 @@ impl Ev {
     /// let (a, b) = UnixStream::pair().unwrap();
     /// let id = base.io(a, Ev::CLOSED, |what: &mut Ev, _, _, fired| *what = fired.what).unwrap();
     /// base.add(id, None).unwrap();
-    /// drop(b);
+    /// b.shutdown(std::net::Shutdown::Write).unwrap(); // the peer closes its side
     /// let mut what = Ev::NONE;
     /// base.dispatch(&mut what).unwrap();
     /// assert_eq!(what, Ev::CLOSED);
@@ -251,15 +253,14 @@ impl Ev {
     /// Bits that are not libevent flags.
     ///
     /// ```
-    /// use oxevent::{Base, Closure, Error, Ev, EventSpec};
+    /// use oxevent::{Base, Error, Ev};
     ///
     /// let odd = Ev::from_bits(0x0101);
     /// assert_eq!(odd.unknown(), 0x0100);
     /// assert_eq!((Ev::READ | Ev::CLOSED).unknown(), 0);
     /// // Events with unknown bits are refused.
     /// let base = Base::<()>::new().unwrap();
-    /// let spec = EventSpec { fd: -1, events: odd, priority: None };
-    /// let r = base.create(spec, Closure::new(|_, _, _| {}), 0, false);
+    /// let r = base.timer_with(odd, |_, _, _| {});
     /// assert!(matches!(r, Err(Error::BadFlags(_))));
     /// ```
     pub const fn unknown(self) -> u16 {

@@ -5,9 +5,9 @@
 //!
 //! 1. create a base ([`Base::new`]);
 //! 2. create an event ([`Base::io`], [`Base::timer`], [`Base::signal`]);
-//! 3. make it pending ([`RawBase::add`]);
-//! 4. run the loop ([`RawBase::dispatch`]);
-//! 5. free what you created ([`RawBase::free`], then drop the base).
+//! 3. make it pending ([`Base::add`]);
+//! 4. run the loop ([`Base::dispatch`]);
+//! 5. free what you created ([`Base::free`], then drop the base).
 //!
 //! ```
 //! use std::io::{Read, Write};
@@ -17,9 +17,9 @@
 //! let (reader, mut writer) = UnixStream::pair().unwrap();
 //! let base = Base::<Vec<u8>>::new().unwrap();
 //! let ev = base
-//!     .io(reader, Ev::READ | Ev::PERSIST, |got: &mut Vec<u8>, base, sock, _| {
+//!     .io(reader, Ev::READ | Ev::PERSIST, |got: &mut Vec<u8>, base, io, _| {
 //!         let mut buf = [0u8; 64];
-//!         let n = sock.read(&mut buf).unwrap();
+//!         let n = io.read(&mut buf).unwrap();
 //!         got.extend_from_slice(&buf[..n]);
 //!         base.loopbreak();
 //!     })
@@ -32,9 +32,11 @@
 //! base.free(ev).unwrap();
 //! ```
 //!
-//! The same engine carries the C face (`oxevent-ffi`, libevent 2.1's ABI):
-//! [`RawBase`] is generic over a [`Handler`], so C function pointers and Rust
-//! closures each run without paying for the other.
+//! A `Base` belongs to its thread; other threads use a [`Remote`]. The same
+//! engine carries the C face (`oxevent-ffi`, libevent 2.1's ABI): its
+//! records hold two callback words, which the C face fills with the
+//! program's function pointer and argument and the Rust face leaves to the
+//! closures it keeps on the base's thread, so neither pays for the other.
 //!
 //! Behaviour follows libevent 2.1.12: priorities (lower runs first, and a busy
 //! higher priority starves lower ones), `EV_PERSIST` timeouts that keep their
@@ -48,24 +50,26 @@
 #![deny(missing_docs)]
 
 mod api;
-mod base;
 mod config;
 mod core;
 mod dispatch;
+mod engine;
 mod error;
 mod event;
 mod flags;
+mod keys;
 pub mod log;
 mod sys;
 mod timer;
 
-pub use api::{Base, Closure};
-pub use base::{
-    supported_methods, Count, DelMode, EventSpec, KeyedOp, LoopExit, LoopFlags, RawBase, Timeout,
-};
+#[doc(hidden)]
+pub mod __ffi;
+
+pub use api::{Base, Io, Remote};
 pub use config::{BaseFlags, Config, LockBias};
+pub use engine::{supported_methods, Count, DelMode, LoopExit, LoopFlags, Timeout};
 pub use error::{Error, Result};
-pub use event::{EventId, EventInfo, Fired, Handler, Pending};
+pub use event::{EventId, EventInfo, Fired, Pending};
 pub use flags::Ev;
 pub use sys::Features;
 pub use timer::CommonTimeout;

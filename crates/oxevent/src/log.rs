@@ -124,16 +124,16 @@ pub fn enable_debug_logging(mask: u32) {
     DEBUG_MASK.store(mask, Ordering::Relaxed);
 }
 
-/// Logs a debug message, building its text only when debug logging is on
-/// (the check is one relaxed load, so hot paths can afford it).
-macro_rules! debug_log {
-    ($($arg:tt)*) => {
+/// Queues a debug message on a locked base state (delivered once the lock
+/// is released), building its text only when debug logging is on.
+macro_rules! debug_log_core {
+    ($core:expr, $($arg:tt)*) => {
         if $crate::log::debug_enabled() {
-            $crate::log::log($crate::log::Severity::Debug, format_args!($($arg)*));
+            $core.say($crate::log::Severity::Debug, format_args!($($arg)*));
         }
     };
 }
-pub(crate) use debug_log;
+pub(crate) use debug_log_core;
 
 /// Whether debug messages are produced.
 ///

@@ -1,16 +1,16 @@
-//! Handlers that copy (`Handler::fast_copy`, `Handler::COPIES`): the loop
-//! runs a copy and leaves the original in its record. These check that the
-//! short path keeps libevent's semantics: persistent events stay pending,
-//! non-persistent ones are deleted before their callback, transient records
-//! are freed when they go idle, and a callback may delete, free or re-add
-//! its own event or another one activated in the same round.
+//! Callbacks and the loop's bookkeeping around them: persistent events stay
+//! pending, non-persistent ones are deleted before their callback,
+//! one-shot (transient) records are freed when they go idle, and a callback
+//! may delete, free or re-add its own event or another one activated in the
+//! same round. The C face runs through the same path (its records hold the
+//! program's function pointer instead of a closure).
 
 mod util;
 
 use std::os::fd::AsRawFd;
 use std::time::Duration;
 
-use oxevent::{Ev, EventId, EventSpec, Fired, Handler, LoopFlags, RawBase};
+use oxevent::{Base, Ev, EventId, Fired, LoopFlags};
 
 /// What a callback does besides logging its run.
 #[derive(Copy, Clone, Debug, PartialEq)]
@@ -22,26 +22,16 @@ enum Act {
     ReAddSelf,
 }
 
-/// A copying handler: a tag and an action, both `Copy`.
-#[derive(Copy, Clone, Debug)]
-struct Plain {
-    tag: u32,
-    act: Act,
-}
-
 #[derive(Default)]
 struct Log {
     runs: Vec<(u32, Ev)>,
     other: Option<EventId>,
 }
 
-impl Handler for Plain {
-    type Data = Log;
-    const COPIES: bool = true;
-
-    fn call(&mut self, base: &RawBase<Self>, log: &mut Log, fired: Fired) {
-        log.runs.push((self.tag, fired.what));
-        match self.act {
+fn callback(tag: u32, act: Act) -> impl FnMut(&mut Log, &Base<Log>, Fired) + 'static {
+    move |log: &mut Log, base: &Base<Log>, fired: Fired| {
+        log.runs.push((tag, fired.what));
+        match act {
             Act::Nothing => {}
             Act::DelSelf => base.del(fired.id).unwrap(),
             Act::FreeSelf => base.free(fired.id).unwrap(),
@@ -53,35 +43,33 @@ impl Handler for Plain {
             Act::ReAddSelf => base.add(fired.id, Some(Duration::from_millis(1))).unwrap(),
         }
     }
+}
 
-    fn fast_copy(&self) -> Option<Self> {
-        Some(*self)
+fn base() -> Base<Log> {
+    Base::<Log>::new().expect("base")
+}
+
+/// A timer (fd -1) or an event on a raw fd the test keeps open.
+fn make(base: &Base<Log>, fd: i32, events: Ev, tag: u32, act: Act) -> EventId {
+    if fd < 0 {
+        base.timer_with(events, callback(tag, act)).unwrap()
+    } else {
+        // SAFETY: every caller keeps `fd` open until the test's end.
+        unsafe { base.io_fd(fd, events, callback(tag, act)) }.unwrap()
     }
-}
-
-fn base() -> RawBase<Plain> {
-    RawBase::<Plain>::new().expect("base")
-}
-
-fn spec(fd: i32, events: Ev) -> EventSpec {
-    EventSpec {
-        fd,
-        events,
-        priority: None,
-    }
-}
-
-fn plain(tag: u32, act: Act) -> Plain {
-    Plain { tag, act }
 }
 
 #[test]
 fn a_persistent_read_stays_pending_and_runs_each_time() {
     let base = base();
     let (mut a, mut b) = util::pair();
-    let read = spec(b.as_raw_fd(), Ev::READ | Ev::PERSIST);
-    // SAFETY: `b` stays open until the test's end, after the last run.
-    let id = unsafe { base.create_fd(read, plain(1, Act::Nothing), 0, false) }.unwrap();
+    let id = make(
+        &base,
+        b.as_raw_fd(),
+        Ev::READ | Ev::PERSIST,
+        1,
+        Act::Nothing,
+    );
     base.add(id, None).unwrap();
     let mut log = Log::default();
     for round in 1..=3 {
@@ -98,14 +86,13 @@ fn a_persistent_read_stays_pending_and_runs_each_time() {
 #[test]
 fn a_plain_timer_is_deleted_before_its_callback_and_a_transient_one_freed() {
     let base = base();
-    let kept = base
-        .create(spec(-1, Ev::NONE), plain(1, Act::Nothing), 0, false)
-        .unwrap();
+    let kept = make(&base, -1, Ev::NONE, 1, Act::Nothing);
     let transient = base
-        .create(spec(-1, Ev::NONE), plain(2, Act::Nothing), 0x1000, true)
+        .once_timer(Some(Duration::from_millis(1)), |log: &mut Log, _| {
+            log.runs.push((2, Ev::TIMEOUT))
+        })
         .unwrap();
     base.add(kept, Some(Duration::from_millis(1))).unwrap();
-    base.add(transient, Some(Duration::from_millis(1))).unwrap();
     let mut log = Log::default();
     base.dispatch(&mut log).unwrap();
     let mut tags: Vec<u32> = log.runs.iter().map(|r| r.0).collect();
@@ -126,9 +113,7 @@ fn a_plain_timer_is_deleted_before_its_callback_and_a_transient_one_freed() {
 #[test]
 fn a_persistent_timer_keeps_its_period() {
     let base = base();
-    let id = base
-        .create(spec(-1, Ev::PERSIST), plain(7, Act::Nothing), 0, false)
-        .unwrap();
+    let id = make(&base, -1, Ev::PERSIST, 7, Act::Nothing);
     base.add(id, Some(Duration::from_millis(5))).unwrap();
     let mut log = Log::default();
     for _ in 0..3 {
@@ -143,12 +128,14 @@ fn a_persistent_timer_keeps_its_period() {
 fn a_callback_may_delete_or_free_itself() {
     let base = base();
     let (mut a, b) = util::pair();
-    let read = spec(b.as_raw_fd(), Ev::READ | Ev::PERSIST);
-    // SAFETY: `b` stays open until the test's end, after the last run.
-    let del = unsafe { base.create_fd(read, plain(1, Act::DelSelf), 0, false) }.unwrap();
-    let freed = base
-        .create(spec(-1, Ev::PERSIST), plain(2, Act::FreeSelf), 0, false)
-        .unwrap();
+    let del = make(
+        &base,
+        b.as_raw_fd(),
+        Ev::READ | Ev::PERSIST,
+        1,
+        Act::DelSelf,
+    );
+    let freed = make(&base, -1, Ev::PERSIST, 2, Act::FreeSelf);
     base.add(del, None).unwrap();
     base.add(freed, Some(Duration::from_millis(1))).unwrap();
     util::send(&mut a, b"x");
@@ -166,12 +153,8 @@ fn a_callback_may_delete_or_free_itself() {
 #[test]
 fn deleting_an_event_activated_in_the_same_round_stops_its_callback() {
     let base = base();
-    let first = base
-        .create(spec(-1, Ev::NONE), plain(1, Act::DelOther), 0, false)
-        .unwrap();
-    let second = base
-        .create(spec(-1, Ev::NONE), plain(2, Act::Nothing), 0, false)
-        .unwrap();
+    let first = make(&base, -1, Ev::NONE, 1, Act::DelOther);
+    let second = make(&base, -1, Ev::NONE, 2, Act::Nothing);
     base.activate(first, Ev::TIMEOUT).unwrap();
     base.activate(second, Ev::TIMEOUT).unwrap();
     let mut log = Log {
@@ -191,9 +174,7 @@ fn deleting_an_event_activated_in_the_same_round_stops_its_callback() {
 #[test]
 fn a_callback_may_re_add_its_own_one_shot_timer() {
     let base = base();
-    let id = base
-        .create(spec(-1, Ev::NONE), plain(3, Act::ReAddSelf), 0, false)
-        .unwrap();
+    let id = make(&base, -1, Ev::NONE, 3, Act::ReAddSelf);
     base.add(id, Some(Duration::from_millis(1))).unwrap();
     let mut log = Log::default();
     base.run(LoopFlags::ONCE, &mut log).unwrap();

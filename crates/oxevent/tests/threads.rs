@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use oxevent::{Base, DelMode, Error, Ev, LoopExit, LoopFlags};
+use oxevent::{Base, DelMode, Ev, LoopExit, LoopFlags, Remote};
 use util::{base_on, ms, METHODS};
 
 #[derive(Default)]
@@ -54,21 +54,21 @@ fn run_until_break(base: &Base<State>) -> (State, Duration) {
 }
 
 /// The loop waits with no timeout (only an idle socket); another thread
-/// creates and activates an event: the loop wakes and runs it.
+/// activates an event: the loop wakes and runs it.
 #[test]
 fn activate_from_another_thread_wakes_the_loop() {
     for m in METHODS {
         let base = base_on::<State>(m);
         let _dog = watchdog(&base, Duration::from_secs(4));
-        let other = base.clone();
+        let id = base
+            .timer(|s: &mut State, base, _| {
+                s.fired.push("activated");
+                base.loopbreak();
+            })
+            .unwrap();
+        let other = base.remote();
         let helper = thread::spawn(move || {
             thread::sleep(ms(100));
-            let id = other
-                .timer(|s: &mut State, base, _| {
-                    s.fired.push("activated");
-                    base.loopbreak();
-                })
-                .unwrap();
             other.activate(id, Ev::TIMEOUT).unwrap();
         });
         let (s, took) = run_until_break(&base);
@@ -85,15 +85,15 @@ fn add_timer_from_another_thread_wakes_the_loop() {
     for m in METHODS {
         let base = base_on::<State>(m);
         let _dog = watchdog(&base, Duration::from_secs(4));
-        let other = base.clone();
+        let id = base
+            .timer(|s: &mut State, base, _| {
+                s.fired.push("timer");
+                base.loopbreak();
+            })
+            .unwrap();
+        let other = base.remote();
         let helper = thread::spawn(move || {
             thread::sleep(ms(100));
-            let id = other
-                .timer(|s: &mut State, base, _| {
-                    s.fired.push("timer");
-                    base.loopbreak();
-                })
-                .unwrap();
             other.add(id, Some(ms(50))).unwrap();
         });
         let (s, took) = run_until_break(&base);
@@ -114,17 +114,17 @@ fn add_io_from_another_thread_is_watched() {
     for m in METHODS {
         let base = base_on::<State>(m);
         let _dog = watchdog(&base, Duration::from_secs(4));
-        let other = base.clone();
         let (r, mut w) = util::pair();
+        let id = base
+            .io(r, Ev::READ, |s: &mut State, base, _, _| {
+                s.fired.push("io");
+                base.loopbreak();
+            })
+            .unwrap();
+        let other = base.remote();
         let helper = thread::spawn(move || {
             thread::sleep(ms(100));
             util::send(&mut w, b"ready");
-            let id = other
-                .io(r, Ev::READ, |s: &mut State, base, _, _| {
-                    s.fired.push("io");
-                    base.loopbreak();
-                })
-                .unwrap();
             other.add(id, None).unwrap();
             w
         });
@@ -143,7 +143,7 @@ fn loopbreak_from_another_thread() {
     for m in METHODS {
         let base = base_on::<State>(m);
         let _dog = watchdog(&base, Duration::from_secs(4));
-        let other = base.clone();
+        let other = base.remote();
         let helper = thread::spawn(move || {
             thread::sleep(ms(100));
             other.loopbreak();
@@ -160,7 +160,7 @@ fn loopbreak_from_another_thread() {
 fn loopexit_from_another_thread() {
     let base = util::base::<State>();
     let _dog = watchdog(&base, Duration::from_secs(4));
-    let other = base.clone();
+    let other = base.remote();
     let helper = thread::spawn(move || {
         thread::sleep(ms(50));
         other.loopexit(Some(ms(100))).unwrap();
@@ -198,13 +198,13 @@ fn slow_event(
 fn del_while_running(
     flags: Ev,
     hold: Duration,
-    op: impl FnOnce(&Base<State>, oxevent::EventId) + Send + 'static,
+    op: impl FnOnce(&Remote, oxevent::EventId) + Send + 'static,
 ) -> (Duration, bool, Base<State>, oxevent::EventId) {
     let base = util::base::<State>();
     let finished = Arc::new(AtomicBool::new(false));
     let (tx, rx) = mpsc::channel();
     let id = slow_event(&base, flags, hold, tx, finished.clone());
-    let other = base.clone();
+    let other = base.remote();
     let helper = thread::spawn(move || {
         rx.recv_timeout(Duration::from_secs(5))
             .expect("callback started");
@@ -257,47 +257,37 @@ fn del_of_a_finalize_event_does_not_wait() {
     assert!(!done);
 }
 
+/// Four threads each activate 250 events while the loop runs: all 1,000
+/// run, exactly once.
 #[test]
-fn free_from_another_thread_waits_then_the_id_is_stale() {
-    let (took, done, base, id) = del_while_running(Ev::PERSIST, ms(200), |b, id| {
-        b.free(id).unwrap();
-    });
-    assert!(took >= ms(150), "{took:?}");
-    assert!(done);
-    assert!(matches!(
-        base.pending(id, Ev::TIMEOUT),
-        Err(Error::NoSuchEvent)
-    ));
-}
-
-#[test]
-fn running_event_is_none_from_another_thread() {
-    let (_, _, _, _) = del_while_running(Ev::NONE, ms(100), |b, id| {
-        assert_eq!(b.running_event(), None);
-        let _ = id;
-    });
-}
-
-/// Four threads each schedule 250 one-shot callbacks while the loop runs:
-/// all 1,000 run, exactly once.
-#[test]
-fn many_threads_schedule_callbacks() {
+fn many_threads_activate_callbacks() {
     let base = util::base::<State>();
     let _dog = watchdog(&base, Duration::from_secs(8));
-    let helpers: Vec<_> = (0..4)
+    let ids: Vec<_> = (0..1000)
         .map(|_| {
-            let other = base.clone();
+            base.timer(|s: &mut State, base, _| {
+                s.count += 1;
+                if s.count == 1000 {
+                    base.loopbreak();
+                }
+            })
+            .unwrap()
+        })
+        .collect();
+    let helpers: Vec<_> = ids
+        .chunks(250)
+        .map(|chunk| {
+            let other = base.remote();
+            let chunk = chunk.to_vec();
             thread::spawn(move || {
-                for i in 0..250u64 {
-                    let delay = (i % 3 == 0).then(|| Duration::from_micros(i * 10));
-                    other
-                        .once_timer(delay, |s: &mut State, base| {
-                            s.count += 1;
-                            if s.count == 1000 {
-                                base.loopbreak();
-                            }
-                        })
-                        .unwrap();
+                for (i, id) in chunk.into_iter().enumerate() {
+                    if i % 3 == 0 {
+                        other
+                            .add(id, Some(Duration::from_micros(i as u64 * 10)))
+                            .unwrap();
+                    } else {
+                        other.activate(id, Ev::TIMEOUT).unwrap();
+                    }
                 }
             })
         })
@@ -323,7 +313,7 @@ fn del_of_another_event_does_not_wait_for_the_running_callback() {
     slow_event(&base, Ev::NONE, ms(400), tx, finished.clone());
     let idle = base.timer(|_, _, _| {}).unwrap();
     base.add(idle, Some(Duration::from_secs(30))).unwrap();
-    let other = base.clone();
+    let other = base.remote();
     let helper = thread::spawn(move || {
         rx.recv_timeout(Duration::from_secs(5))
             .expect("callback started");

@@ -18,31 +18,37 @@
 
 use std::io;
 use std::os::fd::RawFd;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
 use std::time::Duration;
 
-use super::{cvt, timeout_ms, Backend, Features, Method, Ready};
+use super::{cvt, timeout_ms, Msgs, Ready};
 use crate::flags::Ev;
+use crate::log::Severity;
 
 const INITIAL_EVENTS: usize = 32;
 const MAX_EVENTS: usize = 4096;
 
 /// A queued change: fd, interests before the first queued change, the latest
-/// interests, and whether they were empty in between.
+/// interests, and whether they were empty in between (the fd may have been
+/// closed and its number reused, so the kernel must hear both halves).
 type Change = (RawFd, Ev, Ev, bool);
 
 pub(crate) struct Epoll {
     epfd: RawFd,
-    /// `Some` when changes are coalesced until the next dispatch.
-    /// Each entry: fd, interests before the first queued change, the latest
-    /// interests, and whether they were empty in between (the fd may have
-    /// been closed and its number reused, so the kernel must hear both).
-    changelist: Option<Mutex<Vec<Change>>>,
+    /// `Some` when changes are coalesced until the next wait.
+    changelist: Option<Vec<Change>>,
     /// A timerfd for microsecond-precision waits, or -1.
     timerfd: RawFd,
     /// How many results the next wait asks for (grows while waits fill it).
-    cap: AtomicUsize,
+    cap: usize,
+}
+
+/// An epoll wait: the instance, the timerfd and the result capacity.
+pub(crate) struct Waiter {
+    epfd: RawFd,
+    timerfd: RawFd,
+    cap: usize,
+    /// The last wait filled every result slot.
+    full: bool,
 }
 
 fn mask(ev: Ev) -> u32 {
@@ -62,6 +68,53 @@ fn mask(ev: Ev) -> u32 {
     m
 }
 
+fn ctl(epfd: RawFd, op: libc::c_int, fd: RawFd, ev: Ev) -> io::Result<()> {
+    let mut e = libc::epoll_event {
+        events: mask(ev),
+        u64: fd as u32 as u64,
+    };
+    // SAFETY: `e` is a valid epoll_event; epfd is ours; the kernel checks `fd`.
+    cvt(unsafe { libc::epoll_ctl(epfd, op, fd, &mut e) }).map(|_| ())
+}
+
+/// Applies one net change with the fallbacks of quirk (a).
+fn apply(epfd: RawFd, fd: RawFd, old: Ev, new: Ev) -> io::Result<()> {
+    let old_io = old & (Ev::IO | Ev::ET);
+    let new_io = new & (Ev::IO | Ev::ET);
+    if old_io == new_io {
+        return Ok(());
+    }
+    if new_io.intersects(Ev::IO) {
+        let op = if old_io.intersects(Ev::IO) {
+            libc::EPOLL_CTL_MOD
+        } else {
+            libc::EPOLL_CTL_ADD
+        };
+        match ctl(epfd, op, fd, new_io) {
+            Ok(()) => Ok(()),
+            Err(e) if op == libc::EPOLL_CTL_MOD && e.raw_os_error() == Some(libc::ENOENT) => {
+                ctl(epfd, libc::EPOLL_CTL_ADD, fd, new_io)
+            }
+            Err(e) if op == libc::EPOLL_CTL_ADD && e.raw_os_error() == Some(libc::EEXIST) => {
+                ctl(epfd, libc::EPOLL_CTL_MOD, fd, new_io)
+            }
+            Err(e) => Err(e),
+        }
+    } else {
+        match ctl(epfd, libc::EPOLL_CTL_DEL, fd, Ev::NONE) {
+            Err(e)
+                if matches!(
+                    e.raw_os_error(),
+                    Some(libc::EBADF) | Some(libc::ENOENT) | Some(libc::EPERM)
+                ) =>
+            {
+                Ok(())
+            }
+            r => r,
+        }
+    }
+}
+
 impl Epoll {
     pub(crate) fn new(changelist: bool, precise_timer: bool) -> io::Result<Epoll> {
         // SAFETY: plain syscall with a constant flag.
@@ -76,12 +129,7 @@ impl Epoll {
                 )
             };
             if t >= 0 {
-                let mut ev = libc::epoll_event {
-                    events: libc::EPOLLIN as u32,
-                    u64: t as u64,
-                };
-                // SAFETY: `ev` is a valid epoll_event; both fds are ours.
-                if unsafe { libc::epoll_ctl(epfd, libc::EPOLL_CTL_ADD, t, &mut ev) } == 0 {
+                if ctl(epfd, libc::EPOLL_CTL_ADD, t, Ev::READ).is_ok() {
                     timerfd = t;
                 } else {
                     super::close(t);
@@ -90,62 +138,66 @@ impl Epoll {
         }
         Ok(Epoll {
             epfd,
-            changelist: changelist.then(|| Mutex::new(Vec::new())),
+            changelist: changelist.then(Vec::new),
             timerfd,
-            cap: AtomicUsize::new(INITIAL_EVENTS),
+            cap: INITIAL_EVENTS,
         })
     }
 
-    fn ctl(&self, op: libc::c_int, fd: RawFd, ev: Ev) -> io::Result<()> {
-        let mut e = libc::epoll_event {
-            events: mask(ev),
-            u64: fd as u32 as u64,
-        };
-        // SAFETY: `e` is a valid epoll_event; epfd is ours; the kernel checks `fd`.
-        cvt(unsafe { libc::epoll_ctl(self.epfd, op, fd, &mut e) }).map(|_| ())
-    }
-
-    /// Applies one net change with the fallbacks of quirk (a).
-    fn apply(&self, fd: RawFd, old: Ev, new: Ev) -> io::Result<()> {
-        let old_io = old & (Ev::IO | Ev::ET);
-        let new_io = new & (Ev::IO | Ev::ET);
-        if old_io == new_io {
-            return Ok(());
-        }
-        if new_io.intersects(Ev::IO) {
-            let op = if old_io.intersects(Ev::IO) {
-                libc::EPOLL_CTL_MOD
-            } else {
-                libc::EPOLL_CTL_ADD
-            };
-            match self.ctl(op, fd, new_io) {
-                Ok(()) => Ok(()),
-                Err(e) if op == libc::EPOLL_CTL_MOD && e.raw_os_error() == Some(libc::ENOENT) => {
-                    self.ctl(libc::EPOLL_CTL_ADD, fd, new_io)
+    pub(crate) fn change(&mut self, fd: RawFd, old: Ev, new: Ev) -> io::Result<()> {
+        match &mut self.changelist {
+            None => apply(self.epfd, fd, old, new),
+            Some(list) => {
+                // Coalesce: keep the first `old` and the last `new` of an fd,
+                // remembering whether it went through "no interest".
+                let empty = !new.intersects(Ev::IO);
+                if let Some(entry) = list.iter_mut().find(|e| e.0 == fd) {
+                    entry.2 = new;
+                    entry.3 |= empty;
+                } else {
+                    list.try_reserve(1).map_err(|_| super::enomem())?;
+                    list.push((fd, old, new, empty));
                 }
-                Err(e) if op == libc::EPOLL_CTL_ADD && e.raw_os_error() == Some(libc::EEXIST) => {
-                    self.ctl(libc::EPOLL_CTL_MOD, fd, new_io)
-                }
-                Err(e) => Err(e),
-            }
-        } else {
-            match self.ctl(libc::EPOLL_CTL_DEL, fd, Ev::NONE) {
-                Err(e)
-                    if matches!(
-                        e.raw_os_error(),
-                        Some(libc::EBADF) | Some(libc::ENOENT) | Some(libc::EPERM)
-                    ) =>
-                {
-                    Ok(())
-                }
-                r => r,
+                Ok(())
             }
         }
     }
 
+    pub(crate) fn begin_wait(&mut self, msgs: &mut Msgs) -> Waiter {
+        if let Some(list) = &mut self.changelist {
+            for (fd, old, new, went_empty) in list.drain(..) {
+                let r = if went_empty && old.intersects(Ev::IO) && new.intersects(Ev::IO) {
+                    // Deleted then added again: possibly a new file under a
+                    // reused number. Tell the kernel both halves.
+                    let _ = apply(self.epfd, fd, old, Ev::NONE);
+                    apply(self.epfd, fd, Ev::NONE, new)
+                } else {
+                    apply(self.epfd, fd, old, new)
+                };
+                if let Err(e) = r {
+                    msgs.push((Severity::Warn, format!("epoll: cannot change fd {fd}: {e}")));
+                }
+            }
+        }
+        Waiter {
+            epfd: self.epfd,
+            timerfd: self.timerfd,
+            cap: self.cap,
+            full: false,
+        }
+    }
+
+    pub(crate) fn end_wait(&mut self, w: Waiter) {
+        if w.full && self.cap < MAX_EVENTS {
+            self.cap *= 2;
+        }
+    }
+}
+
+impl Waiter {
     fn arm_timerfd(&self, timeout: Option<Duration>) {
         let d = timeout.unwrap_or(Duration::ZERO);
-        let mut spec: libc::itimerspec = libc::itimerspec {
+        let spec: libc::itimerspec = libc::itimerspec {
             it_interval: libc::timespec {
                 tv_sec: 0,
                 tv_nsec: 0,
@@ -155,67 +207,15 @@ impl Epoll {
                 tv_nsec: d.subsec_nanos() as libc::c_long,
             },
         };
-        if timeout.is_some() && d.is_zero() {
-            // An all-zero value disarms; a zero wait needs no timer anyway.
-            spec.it_value.tv_nsec = 0;
-        }
         // SAFETY: `spec` is a valid itimerspec; the old value is not requested.
         unsafe { libc::timerfd_settime(self.timerfd, 0, &spec, std::ptr::null_mut()) };
     }
-}
 
-impl Drop for Epoll {
-    fn drop(&mut self) {
-        super::close(self.epfd);
-        super::close(self.timerfd);
-    }
-}
-
-impl Backend for Epoll {
-    fn name(&self) -> &'static str {
-        "epoll"
-    }
-
-    fn features(&self) -> Features {
-        Method::Epoll.features()
-    }
-
-    fn change(&self, fd: RawFd, old: Ev, new: Ev) -> io::Result<()> {
-        match &self.changelist {
-            None => self.apply(fd, old, new),
-            Some(list) => {
-                let mut list = list.lock().unwrap_or_else(|p| p.into_inner());
-                // Coalesce: keep the first `old` and the last `new` of an fd,
-                // remembering whether it went through "no interest".
-                let empty = !new.intersects(Ev::IO);
-                if let Some(entry) = list.iter_mut().find(|e| e.0 == fd) {
-                    entry.2 = new;
-                    entry.3 |= empty;
-                } else {
-                    list.push((fd, old, new, empty));
-                }
-                Ok(())
-            }
-        }
-    }
-
-    fn dispatch(&self, timeout: Option<Duration>, out: &mut Vec<Ready>) -> io::Result<()> {
-        if let Some(list) = &self.changelist {
-            let pending = std::mem::take(&mut *list.lock().unwrap_or_else(|p| p.into_inner()));
-            for (fd, old, new, went_empty) in pending {
-                let r = if went_empty && old.intersects(Ev::IO) && new.intersects(Ev::IO) {
-                    // Deleted then added again: possibly a new file under a
-                    // reused number. Tell the kernel both halves.
-                    let _ = self.apply(fd, old, Ev::NONE);
-                    self.apply(fd, Ev::NONE, new)
-                } else {
-                    self.apply(fd, old, new)
-                };
-                if let Err(e) = r {
-                    crate::log::warn(format_args!("epoll: cannot change fd {fd}: {e}"));
-                }
-            }
-        }
+    pub(crate) fn wait(
+        &mut self,
+        timeout: Option<Duration>,
+        out: &mut Vec<Ready>,
+    ) -> io::Result<()> {
         let ms = if self.timerfd >= 0 && timeout.is_some_and(|d| !d.is_zero()) {
             self.arm_timerfd(timeout);
             -1
@@ -224,9 +224,11 @@ impl Backend for Epoll {
         };
         // The kernel writes straight into the loop's buffer: `Ready` is
         // `epoll_event`.
-        let cap = self.cap.load(Ordering::Relaxed);
+        let cap = self.cap;
         out.clear();
-        out.reserve(cap);
+        if out.try_reserve(cap).is_err() {
+            return Err(super::enomem());
+        }
         // SAFETY: `out` has room for `cap` entries; the kernel writes at most
         // `cap` of them and reports how many.
         let n = unsafe { libc::epoll_wait(self.epfd, out.as_mut_ptr(), cap as libc::c_int, ms) };
@@ -253,9 +255,14 @@ impl Backend for Epoll {
                 }
             });
         }
-        if n == cap && cap < MAX_EVENTS {
-            self.cap.store(cap * 2, Ordering::Relaxed);
-        }
+        self.full = n == cap;
         Ok(())
+    }
+}
+
+impl Drop for Epoll {
+    fn drop(&mut self) {
+        super::close(self.epfd);
+        super::close(self.timerfd);
     }
 }

@@ -42,6 +42,33 @@
 //! on; it must be notified with the lock held (the engine always does), so a
 //! waiter that read the number under the lock can never miss a wake-up.
 //!
+//! # Re-entry
+//!
+//! A thread that locks a base it already holds would alias the `&mut T` of
+//! its first guard (biased path) or deadlock (futex path). The engine never
+//! does it (no user code runs under the lock), and the lock checks it in
+//! every build: the biased owner finds `busy` already set, and any other
+//! path finds its own thread pointer in `holder` (written after each
+//! acquisition, cleared before each release, and looked at only when the
+//! fast path fails or before the program's lock is taken). Either way the
+//! thread panics with a message instead.
+//!
+//! # The program's lock
+//!
+//! A C program that installs lock callbacks (`evthread_set_lock_callbacks`)
+//! expects libevent to use its lock as the base lock. Such a lock is an
+//! *outer* lock here: taken before the inner (futex) lock and released after
+//! it, in every path, and released by [`Cond::wait`] like the inner one, so
+//! a thread waiting for a running callback never holds it. The inner lock
+//! stays, so the engine's memory safety never depends on the program's lock
+//! being correct.
+//!
+//! # Messages
+//!
+//! The locked value may hold messages made under the lock
+//! ([`Deferring`]): a guard takes them before unlocking and delivers them
+//! through the log callback after, so user code never runs under the lock.
+//!
 //! What this file must never do: hand out a `&mut T` unless this thread
 //! holds the lock word at 1 or 2, or is the owner with `busy == 1` and saw
 //! itself still the owner after setting it.
@@ -51,18 +78,43 @@ use std::marker::PhantomData;
 use std::ops::{Deref, DerefMut};
 use std::sync::atomic::{compiler_fence, AtomicU32, AtomicU64, Ordering};
 
+use crate::log::Severity;
+
+/// A lock a program supplies (the C face's evthread lock callbacks), taken
+/// around the engine's own lock.
+pub trait ExternalLock: Send + Sync {
+    /// Takes the lock (blocking).
+    fn lock(&self);
+    /// Releases it.
+    fn unlock(&self);
+}
+
+/// A locked value that may queue messages while locked; the guard delivers
+/// them after unlocking.
+pub(crate) trait Deferring {
+    /// The queued messages, if any (taken out).
+    #[inline]
+    fn take_deferred(&mut self) -> Option<Vec<(Severity, String)>> {
+        None
+    }
+}
+
 /// `owner` of a lock with no bias: matches no thread pointer (user-space
 /// addresses are below 2^47, and a thread pointer of 0 is possible only for
 /// threads made without TLS, which no libc supports).
 const NO_OWNER: u64 = u64::MAX;
 
 /// A mutual-exclusion lock around `T`.
-pub(crate) struct BaseLock<T> {
+pub(crate) struct BaseLock<T: Deferring> {
     state: AtomicU32,
     /// The owner's [`super::thread_pointer`]; [`NO_OWNER`]: no bias.
     owner: AtomicU64,
     /// 1 while the owner is inside through the biased path.
     busy: AtomicU32,
+    /// The thread inside through the futex path ([`NO_OWNER`]: none).
+    holder: AtomicU64,
+    /// The program's lock, taken around ours.
+    outer: Option<Box<dyn ExternalLock>>,
     data: UnsafeCell<T>,
 }
 
@@ -70,15 +122,15 @@ pub(crate) struct BaseLock<T> {
 // state word is 1 or 2, or the owner is busy, exactly while a guard exists),
 // which is what moving a `T` between threads requires; like std's Mutex,
 // `T: Send` is enough.
-unsafe impl<T: Send> Send for BaseLock<T> {}
+unsafe impl<T: Send + Deferring> Send for BaseLock<T> {}
 // SAFETY: as above: shared references to the lock only ever yield exclusive,
 // serialised access to `T`.
-unsafe impl<T: Send> Sync for BaseLock<T> {}
+unsafe impl<T: Send + Deferring> Sync for BaseLock<T> {}
 
 /// Access to the locked value; unlocks when dropped. Not `Send`: a biased
 /// guard must be dropped by the owner that took it (as std's guards, which
 /// some platforms require to unlock on the locking thread).
-pub(crate) struct LockGuard<'a, T> {
+pub(crate) struct LockGuard<'a, T: Deferring> {
     lock: &'a BaseLock<T>,
     /// Taken through the owner's biased path (unlock clears `busy`).
     biased: bool,
@@ -87,17 +139,26 @@ pub(crate) struct LockGuard<'a, T> {
 
 // SAFETY: a shared guard only yields `&T`, which may be shared between
 // threads exactly when `T: Sync` (std's MutexGuard has the same bound).
-unsafe impl<T: Sync> Sync for LockGuard<'_, T> {}
+unsafe impl<T: Sync + Deferring> Sync for LockGuard<'_, T> {}
 
-impl<T> BaseLock<T> {
+impl<T: Deferring> BaseLock<T> {
     /// A lock with no bias: every lock is a compare-exchange.
     pub(crate) fn new(value: T) -> BaseLock<T> {
         BaseLock {
             state: AtomicU32::new(0),
             owner: AtomicU64::new(NO_OWNER),
             busy: AtomicU32::new(0),
+            holder: AtomicU64::new(NO_OWNER),
+            outer: None,
             data: UnsafeCell::new(value),
         }
+    }
+
+    /// A lock with no bias, inside the program's lock `outer`.
+    pub(crate) fn with_outer(value: T, outer: Box<dyn ExternalLock>) -> BaseLock<T> {
+        let mut lock = BaseLock::new(value);
+        lock.outer = Some(outer);
+        lock
     }
 
     /// A lock biased toward the calling thread (see the module docs).
@@ -113,14 +174,14 @@ impl<T> BaseLock<T> {
         self.owner.load(Ordering::Relaxed) != NO_OWNER
     }
 
-    /// Locks, waiting for other holders.
-    #[inline]
+    /// Locks, waiting for other holders. Panics if this thread holds it.
+    #[inline(always)]
     pub(crate) fn lock(&self) -> LockGuard<'_, T> {
         let me = super::thread_pointer();
         if self.owner.load(Ordering::Relaxed) == me {
-            // The engine never locks while holding the lock (callbacks run
-            // unlocked); a second biased guard would alias the first.
-            debug_assert_eq!(self.busy.load(Ordering::Relaxed), 0, "BaseLock re-entered");
+            if self.busy.load(Ordering::Relaxed) != 0 {
+                reentered();
+            }
             self.busy.store(1, Ordering::Relaxed);
             // The hardware fence between the store above and the load
             // below is the revoker's membarrier; only the compiler must be
@@ -136,13 +197,32 @@ impl<T> BaseLock<T> {
             // Revoked meanwhile: the revoker may be waiting for this.
             self.busy.store(0, Ordering::Release);
         }
+        self.lock_unbiased(me)
+    }
+
+    /// The futex path (and the program's outer lock), out of line.
+    #[inline(never)]
+    fn lock_unbiased(&self, me: u64) -> LockGuard<'_, T> {
+        if let Some(outer) = &self.outer {
+            if self.holder.load(Ordering::Relaxed) == me {
+                reentered();
+            }
+            outer.lock();
+        }
         if self
             .state
             .compare_exchange(0, 1, Ordering::Acquire, Ordering::Relaxed)
             .is_err()
         {
+            if self.holder.load(Ordering::Relaxed) == me {
+                if let Some(outer) = &self.outer {
+                    outer.unlock();
+                }
+                reentered();
+            }
             self.lock_contended();
         }
+        self.holder.store(me, Ordering::Relaxed);
         if self.owner.load(Ordering::Relaxed) != NO_OWNER {
             self.revoke();
         }
@@ -200,17 +280,38 @@ impl<T> BaseLock<T> {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn unlock(&self, biased: bool) {
         if biased {
             self.busy.store(0, Ordering::Release);
-        } else if self.state.swap(0, Ordering::Release) == 2 {
+            return;
+        }
+        self.unlock_unbiased();
+    }
+
+    #[inline(never)]
+    fn unlock_unbiased(&self) {
+        self.holder.store(NO_OWNER, Ordering::Relaxed);
+        if self.state.swap(0, Ordering::Release) == 2 {
             super::futex_wake(&self.state, 1);
+        }
+        if let Some(outer) = &self.outer {
+            outer.unlock();
         }
     }
 }
 
-impl<T> Deref for LockGuard<'_, T> {
+/// The hard re-entry check's verdict.
+#[cold]
+#[inline(never)]
+fn reentered() -> ! {
+    panic!(
+        "oxevent: a base's lock was taken again by the thread that holds it \
+         (user code called into the base while the engine held its lock)"
+    )
+}
+
+impl<T: Deferring> Deref for LockGuard<'_, T> {
     type Target = T;
     #[inline]
     fn deref(&self) -> &T {
@@ -219,7 +320,7 @@ impl<T> Deref for LockGuard<'_, T> {
     }
 }
 
-impl<T> DerefMut for LockGuard<'_, T> {
+impl<T: Deferring> DerefMut for LockGuard<'_, T> {
     #[inline]
     fn deref_mut(&mut self) -> &mut T {
         // SAFETY: the guard exists only while this thread holds the lock,
@@ -228,10 +329,24 @@ impl<T> DerefMut for LockGuard<'_, T> {
     }
 }
 
-impl<T> Drop for LockGuard<'_, T> {
-    #[inline]
+impl<T: Deferring> Drop for LockGuard<'_, T> {
+    #[inline(always)]
     fn drop(&mut self) {
+        // SAFETY: the guard exists only while this thread holds the lock.
+        let msgs = unsafe { &mut *self.lock.data.get() }.take_deferred();
         self.lock.unlock(self.biased);
+        if let Some(msgs) = msgs {
+            deliver(msgs);
+        }
+    }
+}
+
+/// Delivers messages made under a lock, now that it is released.
+#[cold]
+#[inline(never)]
+fn deliver(msgs: Vec<(Severity, String)>) {
+    for (sev, msg) in msgs {
+        crate::log::log(sev, format_args!("{msg}"));
     }
 }
 
@@ -249,7 +364,7 @@ impl Cond {
 
     /// Unlocks, sleeps until a notification (or spuriously), relocks.
     /// Callers re-check their condition in a loop.
-    pub(crate) fn wait<'a, T>(&self, guard: LockGuard<'a, T>) -> LockGuard<'a, T> {
+    pub(crate) fn wait<'a, T: Deferring>(&self, guard: LockGuard<'a, T>) -> LockGuard<'a, T> {
         // Read under the lock: a notifier (who holds the lock to notify)
         // cannot slip between this read and the sleep unnoticed, because it
         // changes the number the sleep compares against.
@@ -272,6 +387,11 @@ mod tests {
     use super::*;
     use std::sync::Arc;
     use std::time::Duration;
+
+    impl Deferring for u32 {}
+    impl Deferring for u64 {}
+    impl Deferring for bool {}
+    impl Deferring for i32 {}
 
     #[test]
     fn contended_increments_are_all_kept() {
@@ -308,12 +428,70 @@ mod tests {
     }
 
     #[test]
-    #[cfg(debug_assertions)]
-    #[should_panic(expected = "BaseLock re-entered")]
-    fn a_biased_owner_locking_twice_is_caught_in_debug_builds() {
+    #[should_panic(expected = "taken again by the thread that holds it")]
+    fn a_biased_owner_locking_twice_is_caught_in_every_build() {
         let lock = BaseLock::new_biased(0u32);
         let _first = lock.lock();
         let _second = lock.lock();
+    }
+
+    #[test]
+    #[should_panic(expected = "taken again by the thread that holds it")]
+    fn an_unbiased_holder_locking_twice_is_caught_in_every_build() {
+        let lock = BaseLock::new(0u32);
+        let _first = lock.lock();
+        let _second = lock.lock();
+    }
+
+    /// A recursive outer lock that counts its use, as a program's would.
+    struct Counting(std::sync::Mutex<(u64, u64)>);
+    impl ExternalLock for Arc<Counting> {
+        fn lock(&self) {
+            self.0.lock().unwrap().0 += 1;
+        }
+        fn unlock(&self) {
+            self.0.lock().unwrap().1 += 1;
+        }
+    }
+
+    #[test]
+    #[should_panic(expected = "taken again by the thread that holds it")]
+    fn a_holder_locking_twice_through_a_recursive_outer_lock_is_caught() {
+        let outer = Arc::new(Counting(std::sync::Mutex::new((0, 0))));
+        let lock = BaseLock::with_outer(0u32, Box::new(outer));
+        let _first = lock.lock();
+        let _second = lock.lock();
+    }
+
+    #[test]
+    fn the_outer_lock_is_taken_and_released_around_each_guard_and_wait() {
+        let outer = Arc::new(Counting(std::sync::Mutex::new((0, 0))));
+        let shared = Arc::new((
+            BaseLock::with_outer(false, Box::new(outer.clone())),
+            Cond::new(),
+        ));
+        let s2 = shared.clone();
+        let waker = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(50));
+            let (lock, cond) = &*s2;
+            let mut g = lock.lock();
+            *g = true;
+            cond.notify_all();
+        });
+        {
+            let (lock, cond) = &*shared;
+            let mut g = lock.lock();
+            while !*g {
+                g = cond.wait(g);
+            }
+        }
+        waker.join().unwrap();
+        let (taken, released) = *outer.0.lock().unwrap();
+        assert_eq!(taken, released);
+        assert!(
+            taken >= 3,
+            "the waiter, its re-lock after waking, and the waker: {taken}"
+        );
     }
 
     #[test]

@@ -3,20 +3,21 @@
 //! This module owns all `unsafe` code of the engine crate. Each `unsafe` block
 //! carries a `// SAFETY:` line. Nothing outside `sys` calls `libc` directly.
 //!
-//! The [`Backend`] trait is libevent's `struct eventop`: a runtime-selected
-//! readiness mechanism (`epoll`, `poll`, `select`). Its contract:
+//! [`Backend`] is libevent's `struct eventop`: a runtime-selected readiness
+//! mechanism (`epoll`, `poll`, `select`), one file each. Its contract:
 //!
 //! * `change(fd, old, new)` is called by the engine, under the base lock, each
 //!   time the union of interests on `fd` changes. `old`/`new` hold only
 //!   [`Ev::READ`], [`Ev::WRITE`], [`Ev::CLOSED`] and [`Ev::ET`]. It may be
-//!   called from any thread while another thread is inside `dispatch`; the
-//!   backend then makes the change visible no later than the next `dispatch`
-//!   (the engine wakes the loop after such a change).
-//! * `dispatch(timeout, out)` waits at most `timeout` (forever when `None`)
-//!   and appends `(fd, ready)` pairs to `out`; it is only ever called by the
-//!   one thread running the loop, without the base lock. An interrupted wait
+//!   called from any thread while another thread waits; the backend then
+//!   makes the change visible no later than the next wait (the engine wakes
+//!   the loop after such a change).
+//! * A wait is `begin_wait` (under the lock), [`Waiter::wait`] (without it,
+//!   by the one thread running the loop) and `end_wait` (under the lock).
+//!   `wait` appends `(fd, ready)` pairs to its output; an interrupted wait
 //!   (`EINTR`) is a normal return with nothing ready.
-//! * A backend never calls back into the engine.
+//! * A backend never calls back into the engine and never logs: its messages
+//!   are returned to the engine, which delivers them once the lock is free.
 
 pub(crate) mod epoll;
 pub(crate) mod lock;
@@ -157,32 +158,135 @@ pub(crate) fn ready_fd(r: &Ready) -> RawFd {
     data as u32 as RawFd
 }
 
-/// The results of a ready entry: EPOLLIN is READ, EPOLLOUT is WRITE,
-/// EPOLLRDHUP is CLOSED, and a hang-up or error wakes readers and writers.
+/// The results of a ready entry, as libevent's epoll backend maps them: a
+/// hang-up or error wakes readers and writers (and nothing else);
+/// otherwise EPOLLIN is READ, EPOLLOUT is WRITE and EPOLLRDHUP is CLOSED.
+/// The other backends encode their results without the hang-up bits, so
+/// their own mapping comes through unchanged.
 #[inline]
 pub(crate) fn ready_ev(r: &Ready) -> Ev {
     let what = r.events;
-    let mut bits = ((what & 0x1) << 1) | (what & 0x4) | ((what >> 6) & 0x80);
-    if what & 0x18 != 0 {
-        bits |= 0x6;
-    }
+    let bits = if what & 0x18 != 0 {
+        0x6
+    } else {
+        ((what & 0x1) << 1) | (what & 0x4) | ((what >> 6) & 0x80)
+    };
     Ev::from_bits(bits as u16)
 }
 
-/// One readiness mechanism (libevent's `struct eventop`).
-pub(crate) trait Backend: Send + Sync {
+/// Messages a backend makes under the base lock, delivered after it.
+pub(crate) type Msgs = Vec<(crate::log::Severity, String)>;
+
+/// One readiness mechanism (libevent's `struct eventop`), owned by the base
+/// state and changed under the base lock. A wait runs in two halves: the
+/// loop takes a [`Waiter`] under the lock ([`Backend::begin_wait`]), waits
+/// with the lock released ([`Waiter::wait`]), and hands it back under the
+/// lock ([`Backend::end_wait`]). Changes made by other threads meanwhile are
+/// applied to the kernel at once where it allows (epoll) or queued until the
+/// waiter comes back (poll, select: their arrays are in the kernel's hands).
+pub(crate) enum Backend {
+    Epoll(epoll::Epoll),
+    Poll(poll::Poll),
+    Select(select::Select),
+}
+
+/// What a wait needs while the base lock is released.
+pub(crate) enum Waiter {
+    Epoll(epoll::Waiter),
+    Poll(poll::Waiter),
+    Select(select::Waiter),
+}
+
+impl Backend {
+    /// Builds the backend `m`.
+    pub(crate) fn build(m: Method, changelist: bool, precise_timer: bool) -> io::Result<Backend> {
+        Ok(match m {
+            Method::Epoll => Backend::Epoll(epoll::Epoll::new(changelist, precise_timer)?),
+            Method::Poll => Backend::Poll(poll::Poll::new()),
+            Method::Select => Backend::Select(select::Select::new()),
+        })
+    }
+
     /// The method name libevent reports (`"epoll"`, `"poll"`, `"select"`).
-    fn name(&self) -> &'static str;
+    pub(crate) fn name(&self) -> &'static str {
+        match self {
+            Backend::Epoll(_) => "epoll",
+            Backend::Poll(_) => "poll",
+            Backend::Select(_) => "select",
+        }
+    }
+
     /// What this backend can do.
-    fn features(&self) -> Features;
-    /// The interests on `fd` changed from `old` to `new` (either may be empty).
-    fn change(&self, fd: RawFd, old: Ev, new: Ev) -> io::Result<()>;
+    pub(crate) fn features(&self) -> Features {
+        match self {
+            Backend::Epoll(_) => Method::Epoll.features(),
+            Backend::Poll(_) => Method::Poll.features(),
+            Backend::Select(_) => Method::Select.features(),
+        }
+    }
+
+    /// The interests on `fd` changed from `old` to `new` (READ, WRITE,
+    /// CLOSED, ET; either may be empty).
+    #[inline]
+    pub(crate) fn change(&mut self, fd: RawFd, old: Ev, new: Ev) -> io::Result<()> {
+        match self {
+            Backend::Epoll(b) => b.change(fd, old, new),
+            Backend::Poll(b) => b.change(fd, new),
+            Backend::Select(b) => b.change(fd, new),
+        }
+    }
+
     /// Another event was registered on `fd` without changing its interests:
     /// a backend that stopped watching a closed fd number starts again (the
-    /// number may now name a new file). Default: nothing to do.
-    fn refresh(&self, _fd: RawFd) {}
-    /// Waits for readiness; see the module contract.
-    fn dispatch(&self, timeout: Option<Duration>, out: &mut Vec<Ready>) -> io::Result<()>;
+    /// number may now name a new file).
+    pub(crate) fn refresh(&mut self, fd: RawFd) {
+        match self {
+            Backend::Epoll(_) => {}
+            Backend::Poll(b) => b.refresh(fd),
+            Backend::Select(b) => b.refresh(fd),
+        }
+    }
+
+    /// Takes what the next wait needs (under the lock).
+    #[inline]
+    pub(crate) fn begin_wait(&mut self, msgs: &mut Msgs) -> Waiter {
+        match self {
+            Backend::Epoll(b) => Waiter::Epoll(b.begin_wait(msgs)),
+            Backend::Poll(b) => Waiter::Poll(b.begin_wait()),
+            Backend::Select(b) => Waiter::Select(b.begin_wait()),
+        }
+    }
+
+    /// Takes a waiter back after its wait (under the lock); may add results
+    /// to `out` (select's closed fds).
+    #[inline]
+    pub(crate) fn end_wait(&mut self, w: Waiter, out: &mut Vec<Ready>, msgs: &mut Msgs) {
+        match (self, w) {
+            (Backend::Epoll(b), Waiter::Epoll(w)) => b.end_wait(w),
+            (Backend::Poll(b), Waiter::Poll(w)) => b.end_wait(w, out, msgs),
+            (Backend::Select(b), Waiter::Select(w)) => b.end_wait(w, out, msgs),
+            // A waiter from a backend that `reinit` replaced: dropped.
+            _ => {}
+        }
+    }
+}
+
+impl Waiter {
+    /// Waits at most `timeout` (forever with `None`) and appends the ready
+    /// fds to `out`; called without the base lock, by the loop's thread
+    /// only. An interrupted wait (`EINTR`) is a normal return.
+    #[inline]
+    pub(crate) fn wait(
+        &mut self,
+        timeout: Option<Duration>,
+        out: &mut Vec<Ready>,
+    ) -> io::Result<()> {
+        match self {
+            Waiter::Epoll(w) => w.wait(timeout, out),
+            Waiter::Poll(w) => w.wait(timeout, out),
+            Waiter::Select(w) => w.wait(timeout, out),
+        }
+    }
 }
 
 /// Which backend to build.
@@ -207,7 +311,8 @@ impl Method {
     pub(crate) fn features(self) -> Features {
         match self {
             Method::Epoll => Features::ET | Features::O1 | Features::EARLY_CLOSE,
-            Method::Poll | Method::Select => Features(Features::FDS.0),
+            Method::Poll => Features::FDS | Features::EARLY_CLOSE,
+            Method::Select => Features::FDS,
         }
     }
 
@@ -218,18 +323,6 @@ impl Method {
             Method::Poll => "EVENT_NOPOLL",
             Method::Select => "EVENT_NOSELECT",
         }
-    }
-
-    pub(crate) fn build(
-        self,
-        changelist: bool,
-        precise_timer: bool,
-    ) -> io::Result<Box<dyn Backend>> {
-        Ok(match self {
-            Method::Epoll => Box::new(epoll::Epoll::new(changelist, precise_timer)?),
-            Method::Poll => Box::new(poll::Poll::new()),
-            Method::Select => Box::new(select::Select::new()),
-        })
     }
 }
 
@@ -371,12 +464,6 @@ pub(crate) fn is_setugid() -> bool {
     unsafe { libc::getauxval(libc::AT_SECURE) != 0 }
 }
 
-/// A cheap per-thread identity, stable for the thread's life and never 0.
-pub(crate) fn thread_token() -> u64 {
-    thread_local!(static TOKEN: u8 = const { 0 });
-    TOKEN.with(|t| t as *const u8 as u64)
-}
-
 /// The calling thread's thread pointer: unique among live threads, never 0,
 /// and one instruction to read on x86-64 (the base lock's bias check).
 #[inline]
@@ -397,7 +484,10 @@ pub(crate) fn thread_pointer() -> u64 {
         tp
     }
     #[cfg(not(target_arch = "x86_64"))]
-    thread_token()
+    {
+        thread_local!(static TOKEN: u8 = const { 0 });
+        TOKEN.with(|t| t as *const u8 as u64)
+    }
 }
 
 const MEMBARRIER_CMD_QUERY: libc::c_int = 0;
@@ -501,4 +591,9 @@ pub(crate) fn futex_wake(word: &std::sync::atomic::AtomicU32, n: i32) {
             n,
         )
     };
+}
+
+/// The error an allocation failure becomes at the syscall layer.
+pub(crate) fn enomem() -> io::Error {
+    io::Error::from_raw_os_error(libc::ENOMEM)
 }

@@ -2,45 +2,46 @@
 //!
 //! Quirks of the mechanism, and what this file does about them:
 //! a. O(n) per wait: the whole `pollfd` array goes to the kernel every time.
-//!    Changes edit the array in place (swap-remove on delete, an index map
-//!    from fd to slot), and the dispatching thread copies it out under a short
-//!    lock so other threads may change interests while it waits.
+//!    Changes edit the array in place (swap-remove on delete, an index from
+//!    fd to position). While the loop waits, the array is in the kernel's
+//!    hands: changes from other threads are queued and applied when the
+//!    wait returns (the engine wakes the loop after such a change), so the
+//!    array is never copied.
 //! b. A closed fd yields `POLLNVAL` on every call. libevent reports it as
 //!    readable and writable forever, which spins. Here it is reported once
 //!    (readable and writable, so the callback's read sees `EBADF`), logged,
-//!    and left out of later waits until its interests change.
-//! c. No edge-triggered mode and no `POLLRDHUP` use: `EV_CLOSED` alone never
-//!    fires, as with libevent's poll backend.
+//!    and left out of later waits (its entry's fd is negated, which poll
+//!    skips) until its interests change or another event is added on it.
+//! c. No edge-triggered mode. `EV_CLOSED` uses `POLLRDHUP`, as libevent's
+//!    poll backend does (`EV_FEATURE_EARLY_CLOSE`).
+//! d. A hang-up or error (`POLLHUP`, `POLLERR`) wakes readers and writers,
+//!    and `POLLRDHUP` closers, as in libevent.
 
-use std::collections::HashMap;
 use std::io;
 use std::os::fd::RawFd;
-use std::sync::Mutex;
 use std::time::Duration;
 
-use super::{timeout_ms, Backend, Features, Method, Ready};
+use super::{enomem, timeout_ms, Msgs, Ready};
 use crate::flags::Ev;
+use crate::log::Severity;
 
-#[derive(Default)]
-struct State {
-    fds: Vec<libc::pollfd>,
-    slot: HashMap<RawFd, usize>,
-    /// Interests per fd, kept while a closed fd is left out of the waits.
-    wanted: HashMap<RawFd, libc::c_short>,
-}
+const NOWHERE: u32 = u32::MAX;
 
 pub(crate) struct Poll {
-    state: Mutex<State>,
-    scratch: Mutex<Vec<libc::pollfd>>,
+    /// The array handed to the kernel (taken out while a wait runs).
+    fds: Vec<libc::pollfd>,
+    /// fd → its position in `fds`, or `NOWHERE`.
+    index: Vec<u32>,
+    /// Whether a wait holds `fds`.
+    waiting: bool,
+    /// Changes made while waiting: (fd, mask; -1 for a refresh).
+    queued: Vec<(RawFd, i32)>,
 }
 
-impl Poll {
-    pub(crate) fn new() -> Poll {
-        Poll {
-            state: Mutex::new(State::default()),
-            scratch: Mutex::new(Vec::new()),
-        }
-    }
+/// A poll wait: the array, and the closed fds it found.
+pub(crate) struct Waiter {
+    fds: Vec<libc::pollfd>,
+    invalid: Vec<RawFd>,
 }
 
 fn poll_mask(ev: Ev) -> libc::c_short {
@@ -51,75 +52,143 @@ fn poll_mask(ev: Ev) -> libc::c_short {
     if ev.contains(Ev::WRITE) {
         m |= libc::POLLOUT;
     }
+    if ev.contains(Ev::CLOSED) {
+        m |= libc::POLLRDHUP;
+    }
     m
 }
 
-impl State {
-    fn set(&mut self, fd: RawFd, events: libc::c_short) {
-        match (self.slot.get(&fd).copied(), events) {
-            (Some(i), 0) => {
-                self.fds.swap_remove(i);
-                self.slot.remove(&fd);
-                if let Some(moved) = self.fds.get(i) {
-                    self.slot.insert(moved.fd, i);
-                }
+impl Poll {
+    pub(crate) fn new() -> Poll {
+        Poll {
+            fds: Vec::new(),
+            index: Vec::new(),
+            waiting: false,
+            queued: Vec::new(),
+        }
+    }
+
+    pub(crate) fn change(&mut self, fd: RawFd, new: Ev) -> io::Result<()> {
+        if fd < 0 {
+            return Ok(());
+        }
+        let m = poll_mask(new);
+        if self.waiting {
+            self.queued.try_reserve(1).map_err(|_| enomem())?;
+            self.queued.push((fd, m as i32));
+            return Ok(());
+        }
+        self.set(fd, m)
+    }
+
+    pub(crate) fn refresh(&mut self, fd: RawFd) {
+        if self.waiting {
+            if self.queued.try_reserve(1).is_ok() {
+                self.queued.push((fd, -1));
             }
-            (Some(i), m) => self.fds[i].events = m,
-            (None, 0) => {}
-            (None, m) => {
-                self.slot.insert(fd, self.fds.len());
+            return;
+        }
+        self.unignore(fd);
+    }
+
+    /// Watches an fd that was left out because it was closed again.
+    fn unignore(&mut self, fd: RawFd) {
+        if let Some(&i) = self.index.get(fd as usize) {
+            if i != NOWHERE {
+                self.fds[i as usize].fd = fd;
+            }
+        }
+    }
+
+    fn set(&mut self, fd: RawFd, m: libc::c_short) -> io::Result<()> {
+        let f = fd as usize;
+        let pos = self.index.get(f).copied().unwrap_or(NOWHERE);
+        match (pos, m) {
+            (NOWHERE, 0) => {}
+            (NOWHERE, m) => {
+                if f >= self.index.len() {
+                    let len = (f + 1).next_power_of_two().max(64);
+                    self.index
+                        .try_reserve(len - self.index.len())
+                        .map_err(|_| enomem())?;
+                    self.index.resize(len, NOWHERE);
+                }
+                self.fds.try_reserve(1).map_err(|_| enomem())?;
+                self.index[f] = self.fds.len() as u32;
                 self.fds.push(libc::pollfd {
                     fd,
                     events: m,
                     revents: 0,
                 });
             }
+            (i, 0) => {
+                self.fds.swap_remove(i as usize);
+                self.index[f] = NOWHERE;
+                if let Some(moved) = self.fds.get(i as usize) {
+                    let mf = if moved.fd < 0 { !moved.fd } else { moved.fd };
+                    self.index[mf as usize] = i;
+                }
+            }
+            (i, m) => {
+                let p = &mut self.fds[i as usize];
+                p.events = m;
+                // New interests: watch a left-out fd again.
+                p.fd = fd;
+            }
         }
-    }
-}
-
-impl Backend for Poll {
-    fn name(&self) -> &'static str {
-        "poll"
-    }
-
-    fn features(&self) -> Features {
-        Method::Poll.features()
-    }
-
-    fn change(&self, fd: RawFd, _old: Ev, new: Ev) -> io::Result<()> {
-        let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        let m = poll_mask(new);
-        if m == 0 {
-            st.wanted.remove(&fd);
-        } else {
-            st.wanted.insert(fd, m);
-        }
-        st.set(fd, m);
         Ok(())
     }
 
-    fn refresh(&self, fd: RawFd) {
-        let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(&i) = st.slot.get(&fd) {
-            if st.fds[i].events == 0 {
-                st.fds[i].events = st.wanted.get(&fd).copied().unwrap_or(0);
-            }
+    pub(crate) fn begin_wait(&mut self) -> Waiter {
+        self.waiting = true;
+        Waiter {
+            fds: std::mem::take(&mut self.fds),
+            invalid: Vec::new(),
         }
     }
 
-    fn dispatch(&self, timeout: Option<Duration>, out: &mut Vec<Ready>) -> io::Result<()> {
-        let mut scratch = self.scratch.lock().unwrap_or_else(|p| p.into_inner());
-        {
-            let st = self.state.lock().unwrap_or_else(|p| p.into_inner());
-            scratch.clear();
-            scratch.extend(st.fds.iter().filter(|p| p.events != 0).copied());
+    pub(crate) fn end_wait(&mut self, w: Waiter, _out: &mut Vec<Ready>, msgs: &mut Msgs) {
+        self.fds = w.fds;
+        self.waiting = false;
+        for fd in w.invalid {
+            msgs.push((
+                Severity::Warn,
+                format!(
+                    "poll: fd {fd} was closed while an event on it was pending; \
+                     reporting it once and ignoring it until its events change"
+                ),
+            ));
+            if let Some(&i) = self.index.get(fd as usize) {
+                if i != NOWHERE {
+                    self.fds[i as usize].fd = !fd;
+                }
+            }
         }
-        // SAFETY: `scratch` holds `len` initialised pollfd entries the kernel may update.
+        let queued = std::mem::take(&mut self.queued);
+        for &(fd, m) in &queued {
+            if m < 0 {
+                self.unignore(fd);
+            } else if let Err(e) = self.set(fd, m as libc::c_short) {
+                msgs.push((Severity::Warn, format!("poll: cannot change fd {fd}: {e}")));
+            }
+        }
+        self.queued = queued;
+        self.queued.clear();
+    }
+}
+
+impl Waiter {
+    pub(crate) fn wait(
+        &mut self,
+        timeout: Option<Duration>,
+        out: &mut Vec<Ready>,
+    ) -> io::Result<()> {
+        out.clear();
+        // SAFETY: `fds` holds `len` initialised pollfd entries the kernel may update.
         let n = unsafe {
             libc::poll(
-                scratch.as_mut_ptr(),
-                scratch.len() as libc::nfds_t,
+                self.fds.as_mut_ptr(),
+                self.fds.len() as libc::nfds_t,
                 timeout_ms(timeout),
             )
         };
@@ -134,38 +203,30 @@ impl Backend for Poll {
         if n == 0 {
             return Ok(());
         }
-        let mut invalid = Vec::new();
-        for p in scratch.iter() {
-            let r = p.revents;
+        out.try_reserve(n as usize).map_err(|_| enomem())?;
+        for p in &self.fds {
+            let mut r = p.revents;
             if r == 0 {
                 continue;
             }
-            let mut ev = Ev::NONE;
-            if r & libc::POLLNVAL != 0 {
-                invalid.push(p.fd);
-                ev = Ev::READ | Ev::WRITE;
-            } else if r & (libc::POLLHUP | libc::POLLERR) != 0 {
-                ev = Ev::READ | Ev::WRITE;
-            } else {
-                if r & libc::POLLIN != 0 {
-                    ev |= Ev::READ;
-                }
-                if r & libc::POLLOUT != 0 {
-                    ev |= Ev::WRITE;
-                }
+            if r & libc::POLLNVAL != 0 && self.invalid.try_reserve(1).is_ok() {
+                self.invalid.push(p.fd);
             }
-            out.push(super::ready(p.fd, ev));
-        }
-        if !invalid.is_empty() {
-            let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
-            for fd in invalid {
-                crate::log::warn(format_args!(
-                    "poll: fd {fd} was closed while an event on it was pending; \
-                     reporting it once and ignoring it until its events change"
-                ));
-                if let Some(&i) = st.slot.get(&fd) {
-                    st.fds[i].events = 0;
-                }
+            if r & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0 {
+                r |= libc::POLLIN | libc::POLLOUT;
+            }
+            let mut ev = Ev::NONE;
+            if r & libc::POLLIN != 0 {
+                ev |= Ev::READ;
+            }
+            if r & libc::POLLOUT != 0 {
+                ev |= Ev::WRITE;
+            }
+            if r & libc::POLLRDHUP != 0 {
+                ev |= Ev::CLOSED;
+            }
+            if !ev.is_empty() {
+                out.push(super::ready(p.fd, ev));
             }
         }
         Ok(())

@@ -3,132 +3,240 @@
 //! Quirks of the mechanism, and what this file does about them:
 //! a. `fd_set` is a fixed 1024-bit array (`FD_SETSIZE`). Linux's `select`
 //!    reads `nfds` bits from whatever memory it is given, so the sets here are
-//!    vectors sized to the largest fd: no `FD_SETSIZE` limit.
-//! b. One closed fd makes the whole call fail with `EBADF`. The backend then
-//!    probes each registered fd, reports the closed ones once (readable and
-//!    writable, so the callback's read sees the error), logs them, and leaves
-//!    them out of later waits until their interests change.
-//! c. No edge-triggered mode; `EV_CLOSED` alone never fires.
-//! d. O(max fd) per wait.
+//!    word vectors sized to the largest fd: no `FD_SETSIZE` limit (libevent
+//!    grows its sets the same way).
+//! b. `select` overwrites its sets: the interest sets are kept here and
+//!    copied into the waiter's output sets before each wait (one `memcpy` per
+//!    set, as libevent does). Results are found a word at a time.
+//! c. One closed fd makes the whole call fail with `EBADF`. The waiter then
+//!    probes each watched fd, reports the closed ones once (readable and
+//!    writable, so the callback's read sees the error), and they are logged
+//!    and left out of later waits until their interests change.
+//! d. While the loop waits, changes from other threads are queued and
+//!    applied when the wait returns (the engine wakes the loop after such a
+//!    change).
+//! e. No edge-triggered mode; `EV_CLOSED` alone never fires.
 
-use std::collections::BTreeMap;
 use std::io;
 use std::os::fd::RawFd;
-use std::sync::Mutex;
 use std::time::Duration;
 
-use super::{Backend, Features, Method, Ready};
+use super::{enomem, Msgs, Ready};
 use crate::flags::Ev;
+use crate::log::Severity;
 
-const WORD_BITS: usize = libc::c_ulong::BITS as usize;
-
-#[derive(Default)]
-struct State {
-    /// fd → (interests, ignored because closed)
-    fds: BTreeMap<RawFd, (Ev, bool)>,
-}
-
-#[derive(Default)]
-struct Scratch {
-    read: Vec<libc::c_ulong>,
-    write: Vec<libc::c_ulong>,
-    watched: Vec<(RawFd, Ev)>,
-}
+const WORD_BITS: usize = u64::BITS as usize;
+/// The sets handed to the kernel are never smaller than an `fd_set`.
+const MIN_WORDS: usize = libc::FD_SETSIZE / WORD_BITS;
 
 pub(crate) struct Select {
-    state: Mutex<State>,
-    scratch: Mutex<Scratch>,
+    rd: Vec<u64>,
+    wr: Vec<u64>,
+    /// Closed fds left out of the waits.
+    ignored: Vec<u64>,
+    /// One past the highest fd with an interest (an upper bound).
+    nfds: usize,
+    waiting: bool,
+    queued: Vec<(RawFd, i8)>,
+    /// Output sets, kept between waits.
+    spare: Option<(Vec<u64>, Vec<u64>)>,
+}
+
+/// A select wait: its copies of the sets.
+pub(crate) struct Waiter {
+    rd: Vec<u64>,
+    wr: Vec<u64>,
+    nfds: usize,
+    /// The wait failed with `EBADF`: some watched fd was closed.
+    bad: bool,
+}
+
+#[inline]
+fn get(v: &[u64], fd: usize) -> bool {
+    v.get(fd / WORD_BITS)
+        .is_some_and(|w| w & (1 << (fd % WORD_BITS)) != 0)
+}
+
+#[inline]
+fn put(v: &mut [u64], fd: usize, on: bool) {
+    let w = &mut v[fd / WORD_BITS];
+    if on {
+        *w |= 1 << (fd % WORD_BITS);
+    } else {
+        *w &= !(1 << (fd % WORD_BITS));
+    }
 }
 
 impl Select {
     pub(crate) fn new() -> Select {
         Select {
-            state: Mutex::new(State::default()),
-            scratch: Mutex::new(Scratch::default()),
+            rd: Vec::new(),
+            wr: Vec::new(),
+            ignored: Vec::new(),
+            nfds: 0,
+            waiting: false,
+            queued: Vec::new(),
+            spare: None,
         }
     }
-}
 
-fn set_bit(v: &mut [libc::c_ulong], fd: RawFd) {
-    let fd = fd as usize;
-    v[fd / WORD_BITS] |= 1 << (fd % WORD_BITS);
-}
-
-fn has_bit(v: &[libc::c_ulong], fd: RawFd) -> bool {
-    let fd = fd as usize;
-    v[fd / WORD_BITS] & (1 << (fd % WORD_BITS)) != 0
-}
-
-impl Backend for Select {
-    fn name(&self) -> &'static str {
-        "select"
+    pub(crate) fn change(&mut self, fd: RawFd, new: Ev) -> io::Result<()> {
+        if fd < 0 {
+            return Ok(());
+        }
+        let m = (new.contains(Ev::READ) as i8) | ((new.contains(Ev::WRITE) as i8) << 1);
+        if self.waiting {
+            self.queued.try_reserve(1).map_err(|_| enomem())?;
+            self.queued.push((fd, m));
+            return Ok(());
+        }
+        self.set(fd, m)
     }
 
-    fn features(&self) -> Features {
-        Method::Select.features()
+    pub(crate) fn refresh(&mut self, fd: RawFd) {
+        if self.waiting {
+            if self.queued.try_reserve(1).is_ok() {
+                self.queued.push((fd, -1));
+            }
+            return;
+        }
+        if fd >= 0 && (fd as usize) < self.ignored.len() * WORD_BITS {
+            put(&mut self.ignored, fd as usize, false);
+        }
     }
 
-    fn change(&self, fd: RawFd, _old: Ev, new: Ev) -> io::Result<()> {
-        let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        let io = new & (Ev::READ | Ev::WRITE);
-        if io.is_empty() {
-            st.fds.remove(&fd);
-        } else {
-            st.fds.insert(fd, (io, false));
+    fn set(&mut self, fd: RawFd, m: i8) -> io::Result<()> {
+        let f = fd as usize;
+        let words = (f / WORD_BITS + 1).max(MIN_WORDS);
+        if words > self.rd.len() {
+            if m == 0 {
+                return Ok(());
+            }
+            let more = words.next_power_of_two() - self.rd.len();
+            self.rd.try_reserve(more).map_err(|_| enomem())?;
+            self.wr.try_reserve(more).map_err(|_| enomem())?;
+            self.ignored.try_reserve(more).map_err(|_| enomem())?;
+            let len = self.rd.len() + more;
+            self.rd.resize(len, 0);
+            self.wr.resize(len, 0);
+            self.ignored.resize(len, 0);
+        }
+        put(&mut self.rd, f, m & 1 != 0);
+        put(&mut self.wr, f, m & 2 != 0);
+        // New interests: watch a left-out fd again.
+        put(&mut self.ignored, f, false);
+        if m != 0 {
+            self.nfds = self.nfds.max(f + 1);
+        } else if f + 1 == self.nfds {
+            while self.nfds > 0 && !get(&self.rd, self.nfds - 1) && !get(&self.wr, self.nfds - 1) {
+                self.nfds -= 1;
+            }
         }
         Ok(())
     }
 
-    fn refresh(&self, fd: RawFd) {
-        let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(entry) = st.fds.get_mut(&fd) {
-            entry.1 = false;
+    pub(crate) fn begin_wait(&mut self) -> Waiter {
+        self.waiting = true;
+        let (mut rd, mut wr) = self.spare.take().unwrap_or_default();
+        let words = self
+            .nfds
+            .div_ceil(WORD_BITS)
+            .max(MIN_WORDS)
+            .min(self.rd.len());
+        rd.clear();
+        wr.clear();
+        // Reserved when the interest sets grew to this size; a failure
+        // here leaves a wait with no fds (the loop still times out).
+        if rd.try_reserve(words.max(MIN_WORDS)).is_ok()
+            && wr.try_reserve(words.max(MIN_WORDS)).is_ok()
+        {
+            rd.extend(
+                self.rd[..words]
+                    .iter()
+                    .zip(&self.ignored[..words])
+                    .map(|(r, i)| r & !i),
+            );
+            wr.extend(
+                self.wr[..words]
+                    .iter()
+                    .zip(&self.ignored[..words])
+                    .map(|(w, i)| w & !i),
+            );
+            rd.resize(words.max(MIN_WORDS), 0);
+            wr.resize(words.max(MIN_WORDS), 0);
+        }
+        Waiter {
+            nfds: self.nfds.min(rd.len() * WORD_BITS),
+            rd,
+            wr,
+            bad: false,
         }
     }
 
-    fn dispatch(&self, timeout: Option<Duration>, out: &mut Vec<Ready>) -> io::Result<()> {
-        let mut guard = self.scratch.lock().unwrap_or_else(|p| p.into_inner());
-        let sc = &mut *guard;
-        sc.watched.clear();
-        {
-            let st = self.state.lock().unwrap_or_else(|p| p.into_inner());
-            sc.watched.extend(
-                st.fds
-                    .iter()
-                    .filter(|(_, (_, bad))| !bad)
-                    .map(|(fd, (ev, _))| (*fd, *ev)),
-            );
+    pub(crate) fn end_wait(&mut self, w: Waiter, out: &mut Vec<Ready>, msgs: &mut Msgs) {
+        self.waiting = false;
+        if w.bad {
+            self.report_closed(out, msgs);
         }
-        let nfds = sc.watched.last().map_or(0, |(fd, _)| *fd + 1);
-        let words = (nfds as usize)
-            .div_ceil(WORD_BITS)
-            .max(libc::FD_SETSIZE / WORD_BITS);
-        sc.read.clear();
-        sc.read.resize(words, 0);
-        sc.write.clear();
-        sc.write.resize(words, 0);
-        for &(fd, ev) in &sc.watched {
-            if ev.contains(Ev::READ) {
-                set_bit(&mut sc.read, fd);
-            }
-            if ev.contains(Ev::WRITE) {
-                set_bit(&mut sc.write, fd);
+        self.spare = Some((w.rd, w.wr));
+        let queued = std::mem::take(&mut self.queued);
+        for &(fd, m) in &queued {
+            if m < 0 {
+                self.refresh(fd);
+            } else if let Err(e) = self.set(fd, m) {
+                msgs.push((
+                    Severity::Warn,
+                    format!("select: cannot change fd {fd}: {e}"),
+                ));
             }
         }
+        self.queued = queued;
+        self.queued.clear();
+    }
+
+    /// After `EBADF`: reports each closed watched fd once and leaves it out.
+    fn report_closed(&mut self, out: &mut Vec<Ready>, msgs: &mut Msgs) {
+        for fd in 0..self.nfds {
+            let watched = (get(&self.rd, fd) || get(&self.wr, fd)) && !get(&self.ignored, fd);
+            if watched && !super::fd_is_open(fd as RawFd) {
+                msgs.push((
+                    Severity::Warn,
+                    format!(
+                        "select: fd {fd} was closed while an event on it was pending; \
+                         reporting it once and ignoring it until its events change"
+                    ),
+                ));
+                put(&mut self.ignored, fd, true);
+                if out.try_reserve(1).is_ok() {
+                    out.push(super::ready(fd as RawFd, Ev::READ | Ev::WRITE));
+                }
+            }
+        }
+    }
+}
+
+impl Waiter {
+    pub(crate) fn wait(
+        &mut self,
+        timeout: Option<Duration>,
+        out: &mut Vec<Ready>,
+    ) -> io::Result<()> {
+        out.clear();
         let mut tv = timeout.map(|d| libc::timeval {
-            tv_sec: d.as_secs() as libc::time_t,
+            tv_sec: d.as_secs().min(i64::MAX as u64) as libc::time_t,
             tv_usec: d.subsec_micros() as libc::suseconds_t,
         });
         let tvp = tv
             .as_mut()
             .map_or(std::ptr::null_mut(), |t| t as *mut libc::timeval);
-        // SAFETY: both sets hold at least `nfds` bits (and at least FD_SETSIZE,
-        // the size of `fd_set`); `tvp` is null or a live timeval.
+        // SAFETY: both sets hold at least `nfds` bits and at least
+        // FD_SETSIZE bits (the size of `fd_set`); `tvp` is null or a live
+        // timeval.
         let n = unsafe {
             libc::select(
-                nfds,
-                sc.read.as_mut_ptr().cast::<libc::fd_set>(),
-                sc.write.as_mut_ptr().cast::<libc::fd_set>(),
+                self.nfds as libc::c_int,
+                self.rd.as_mut_ptr().cast::<libc::fd_set>(),
+                self.wr.as_mut_ptr().cast::<libc::fd_set>(),
                 std::ptr::null_mut(),
                 tvp,
             )
@@ -138,7 +246,7 @@ impl Backend for Select {
             return match e.raw_os_error() {
                 Some(libc::EINTR) => Ok(()),
                 Some(libc::EBADF) => {
-                    self.report_closed(&sc.watched, out);
+                    self.bad = true;
                     Ok(())
                 }
                 _ => Err(e),
@@ -147,36 +255,24 @@ impl Backend for Select {
         if n == 0 {
             return Ok(());
         }
-        for &(fd, _) in &sc.watched {
-            let mut ev = Ev::NONE;
-            if has_bit(&sc.read, fd) {
-                ev |= Ev::READ;
-            }
-            if has_bit(&sc.write, fd) {
-                ev |= Ev::WRITE;
-            }
-            if !ev.is_empty() {
-                out.push(super::ready(fd, ev));
+        out.try_reserve(n as usize).map_err(|_| enomem())?;
+        let words = self.nfds.div_ceil(WORD_BITS);
+        for w in 0..words {
+            let mut any = self.rd[w] | self.wr[w];
+            while any != 0 {
+                let bit = any.trailing_zeros() as usize;
+                any &= any - 1;
+                let fd = w * WORD_BITS + bit;
+                let mut ev = Ev::NONE;
+                if self.rd[w] & (1 << bit) != 0 {
+                    ev |= Ev::READ;
+                }
+                if self.wr[w] & (1 << bit) != 0 {
+                    ev |= Ev::WRITE;
+                }
+                out.push(super::ready(fd as RawFd, ev));
             }
         }
         Ok(())
-    }
-}
-
-impl Select {
-    fn report_closed(&self, watched: &[(RawFd, Ev)], out: &mut Vec<Ready>) {
-        let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        for &(fd, _) in watched {
-            if !super::fd_is_open(fd) {
-                crate::log::warn(format_args!(
-                    "select: fd {fd} was closed while an event on it was pending; \
-                     reporting it once and ignoring it until its events change"
-                ));
-                if let Some(entry) = st.fds.get_mut(&fd) {
-                    entry.1 = true;
-                }
-                out.push(super::ready(fd, Ev::READ | Ev::WRITE));
-            }
-        }
     }
 }

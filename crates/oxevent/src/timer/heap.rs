@@ -47,6 +47,27 @@ impl TimerHeap {
         }
     }
 
+    /// Makes room for `slot` to be scheduled without allocating.
+    pub(crate) fn prepare(&mut self, slot: u32) -> Result<(), std::collections::TryReserveError> {
+        self.reserve_slots(slot as usize + 1)?;
+        if self.heap.len() == self.heap.capacity() {
+            self.heap.try_reserve(1)?;
+        }
+        Ok(())
+    }
+
+    /// Makes the slot table hold at least `n` slots.
+    pub(crate) fn reserve_slots(
+        &mut self,
+        n: usize,
+    ) -> Result<(), std::collections::TryReserveError> {
+        if n > self.pos.len() {
+            self.pos.try_reserve(n - self.pos.len())?;
+            self.pos.resize(n, NONE);
+        }
+        Ok(())
+    }
+
     /// Schedules `slot` at `at`, replacing any earlier schedule of it.
     pub(crate) fn schedule(&mut self, slot: u32, at: u64) {
         let s = slot as usize;

@@ -17,7 +17,7 @@ pub(crate) use wheel::TimerWheel;
 /// The most common-timeout queues a base may have (libevent's limit).
 pub(crate) const MAX_COMMON: usize = 256;
 
-/// A duration registered with [`crate::RawBase::init_common_timeout`]: events
+/// A duration registered with [`crate::Base::init_common_timeout`]: events
 /// added with it share one O(1) queue instead of the heap.
 ///
 /// ```

@@ -73,7 +73,7 @@
 //! events; the engine decides what firing means.
 
 use std::cmp::Ordering;
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, TryReserveError};
 
 use super::heap::TimerHeap;
 
@@ -352,17 +352,105 @@ impl TimerWheel {
         }
     }
 
-    /// Schedules `slot` at `at`, replacing any earlier schedule of it.
-    pub(crate) fn schedule(&mut self, slot: u32, at: u64) {
-        let s = slot as usize;
-        if s >= self.locs.len() {
-            self.grow(s);
-        }
-        if self.locs[s].tag != NONE {
-            self.unlink(slot);
+    /// Makes room for one more entry for `slot` at `at`, wherever
+    /// [`TimerWheel::schedule`] may put it (its bucket, the run, `late`,
+    /// the overflow), so that scheduling never allocates. The only
+    /// allocations after this are on the pop side, when a bucket sorted
+    /// into the run outgrows the buffers kept from earlier pops.
+    pub(crate) fn prepare(&mut self, slot: u32, at: u64) -> Result<(), TryReserveError> {
+        if slot as usize >= self.locs.len() {
+            self.reserve_slots(slot as usize + 1)?;
         }
         if self.buckets.is_empty() {
+            self.buckets.try_reserve_exact(WHEEL_BUCKETS)?;
             self.buckets.resize_with(WHEEL_BUCKETS, Vec::new);
+        }
+        let i = index_of(bucket_of(at));
+        // An opened bucket's entries go to the run: its (taken) buffer
+        // must not be refilled from the spares.
+        let bucket = &mut self.buckets[i];
+        if !self.opened.get(i) && bucket.len() == bucket.capacity() {
+            match self.spare.pop() {
+                Some(buffer) if bucket.capacity() == 0 => *bucket = buffer,
+                spare => {
+                    if let Some(buffer) = spare {
+                        self.spare.push(buffer);
+                    }
+                    bucket.try_reserve(1)?;
+                }
+            }
+        }
+        if self.run.len() == self.run.capacity() {
+            self.run.try_reserve(1)?;
+        }
+        if self.late.len() == self.late.capacity() {
+            self.late.try_reserve(1)?;
+        }
+        // The overflow holds deadlines beyond the horizon of the cursor
+        // (which only moves back or to the deadline when it is placed).
+        if bucket_of(at) >= self.cur + W {
+            self.overflow.prepare(slot)?;
+        }
+        Ok(())
+    }
+
+    /// Makes the slot tables hold at least `n` slots (fallible).
+    pub(crate) fn reserve_slots(&mut self, n: usize) -> Result<(), TryReserveError> {
+        if n <= self.locs.len() {
+            return Ok(());
+        }
+        let len = n.next_multiple_of(1024);
+        self.locs.try_reserve_exact(len - self.locs.len())?;
+        self.keys.try_reserve_exact(len - self.keys.len())?;
+        self.locs.resize(len, Loc::FREE);
+        self.keys.resize(len, Key { at: 0, seq: 0 });
+        Ok(())
+    }
+
+    /// Schedules `slot` at `at`, replacing any earlier schedule of it. Fails
+    /// (with nothing changed) only when memory runs out.
+    #[inline]
+    pub(crate) fn schedule(&mut self, slot: u32, at: u64) -> Result<(), TryReserveError> {
+        // The common case, inline: an unscheduled slot whose deadline falls
+        // in a wheel bucket that has room (with nothing scheduled and
+        // nothing left over, the cursor simply moves to that bucket).
+        let s = slot as usize;
+        let b = bucket_of(at);
+        if s < self.locs.len() && self.locs[s].tag == NONE {
+            if self.len == 0
+                && self.run.is_empty()
+                && self.late.is_empty()
+                && self.opened.summary == 0
+            {
+                self.cur = b;
+            }
+            let i = index_of(b);
+            if b >= self.cur && b < self.cur + W && !self.opened.get(i) {
+                if let Some(bucket) = self.buckets.get_mut(i) {
+                    if bucket.len() < bucket.capacity() {
+                        self.seq += 1;
+                        self.keys[s] = Key { at, seq: self.seq };
+                        self.locs[s] = Loc {
+                            tag: i as u32,
+                            pos: bucket.len() as u32,
+                        };
+                        bucket.push(slot);
+                        self.nonempty.set(i);
+                        self.len += 1;
+                        return Ok(());
+                    }
+                }
+            }
+        }
+        self.schedule_slow(slot, at)
+    }
+
+    #[inline(never)]
+    fn schedule_slow(&mut self, slot: u32, at: u64) -> Result<(), TryReserveError> {
+        self.prepare(slot, at)?;
+        let s = slot as usize;
+        if self.locs[s].tag != NONE {
+            self.unlink(slot);
         }
         self.seq += 1;
         self.keys[s] = Key { at, seq: self.seq };
@@ -379,13 +467,23 @@ impl TimerWheel {
         } else {
             self.place_near(slot, at, self.seq);
         }
+        Ok(())
     }
 
     /// Unschedules `slot`; returns whether it was scheduled.
+    #[inline]
     pub(crate) fn remove(&mut self, slot: u32) -> bool {
         match self.locs.get(slot as usize) {
             Some(l) if l.tag != NONE => {
-                self.unlink(slot);
+                let loc = *l;
+                // The common case, inline: an entry in a wheel bucket.
+                if (loc.tag as usize) < WHEEL_BUCKETS && !self.opened.get(loc.tag as usize) {
+                    self.wheel_remove(loc.tag as usize, loc.pos as usize);
+                    self.locs[slot as usize].tag = NONE;
+                    self.len -= 1;
+                } else {
+                    self.unlink(slot);
+                }
                 true
             }
             _ => false,
@@ -431,15 +529,6 @@ impl TimerWheel {
     pub(crate) fn upcoming(&self, k: usize) -> Option<u32> {
         let n = self.run.len();
         (k < n).then(|| self.run[n - 1 - k].slot)
-    }
-
-    /// Makes room in the slot tables for `slot`, a chunk at a time, so a
-    /// slab growing one slot per event rarely lands here.
-    #[cold]
-    fn grow(&mut self, slot: usize) {
-        let len = (slot + 1).next_multiple_of(1024);
-        self.locs.resize(len, Loc::FREE);
-        self.keys.resize(len, Key { at: 0, seq: 0 });
     }
 
     /// Whether a slot whose location has tag `t` lives in the run.
@@ -892,7 +981,7 @@ mod tests {
         let mut w = TimerWheel::default();
         let deadlines = [50u64, 10, 30, 10, 70, 20, 10, 60, 40];
         for (slot, at) in deadlines.iter().enumerate() {
-            w.schedule(slot as u32, *at);
+            w.schedule(slot as u32, *at).unwrap();
             w.check();
         }
         let mut out = Vec::new();
@@ -924,12 +1013,12 @@ mod tests {
             (3, u64::MAX),
         ];
         for (slot, at) in plan {
-            w.schedule(slot, at);
+            w.schedule(slot, at).unwrap();
             m.schedule(slot, at);
             w.check();
         }
         assert_eq!(w.peek(), m.peek());
-        w.schedule(8, base); // into the opened bucket, after slot 6
+        w.schedule(8, base).unwrap(); // into the opened bucket, after slot 6
         m.schedule(8, base);
         let mut out = Vec::new();
         while let Some(s) = w.pop_due(u64::MAX) {
@@ -948,7 +1037,7 @@ mod tests {
             x = x
                 .wrapping_mul(6364136223846793005)
                 .wrapping_add(1442695040888963407);
-            w.schedule(slot, x >> 40);
+            w.schedule(slot, x >> 40).unwrap();
         }
         w.check();
         for slot in (0..2000u32).step_by(3) {
@@ -957,7 +1046,7 @@ mod tests {
         }
         w.check();
         for slot in (1..2000u32).step_by(7) {
-            w.schedule(slot, (slot as u64) * 3);
+            w.schedule(slot, (slot as u64) * 3).unwrap();
         }
         w.check();
         let mut n = 0;
@@ -977,16 +1066,16 @@ mod tests {
     #[test]
     fn pop_due_respects_now() {
         let mut w = TimerWheel::default();
-        w.schedule(0, 100);
-        w.schedule(1, 200);
+        w.schedule(0, 100).unwrap();
+        w.schedule(1, 200).unwrap();
         assert_eq!(w.pop_due(99), None);
         assert_eq!(w.pop_due(100), Some(0));
         assert_eq!(w.pop_due(150), None);
         assert_eq!(w.peek(), Some((200, 1)));
         // Far apart: the cursor follows `now`, not the far entry.
         let base = 1 << 40;
-        w.schedule(2, base + 3 * W * G);
-        w.schedule(3, base);
+        w.schedule(2, base + 3 * W * G).unwrap();
+        w.schedule(3, base).unwrap();
         assert_eq!(w.pop_due(base - 1), Some(1));
         assert_eq!(w.pop_due(base - 1), None);
         w.check();
@@ -1007,7 +1096,7 @@ mod tests {
         // A large open run, then inserts before, into and after it.
         for slot in 0..1000 {
             let at = base + rng.below(G);
-            w.schedule(slot, at);
+            w.schedule(slot, at).unwrap();
             m.schedule(slot, at);
         }
         assert_eq!(w.peek(), m.peek());
@@ -1018,7 +1107,7 @@ mod tests {
                 2 => base + G + rng.below(G),  // the next bucket
                 _ => base + rng.below(G / 2),
             };
-            w.schedule(slot, at);
+            w.schedule(slot, at).unwrap();
             m.schedule(slot, at);
             if slot % 3 == 0 {
                 let victim = rng.below(slot as u64) as u32;
@@ -1076,7 +1165,7 @@ mod tests {
                 0..=39 => {
                     let slot = rng.below(slots) as u32;
                     let at = deadline(&mut rng, now, &mut recent);
-                    w.schedule(slot, at);
+                    w.schedule(slot, at).unwrap();
                     m.schedule(slot, at);
                 }
                 40..=54 => {
@@ -1164,7 +1253,7 @@ mod tests {
                 for _ in 0..rng.below(400) {
                     let slot = rng.below(500) as u32;
                     let at = deadline(&mut rng, now, &mut recent);
-                    w.schedule(slot, at);
+                    w.schedule(slot, at).unwrap();
                     m.schedule(slot, at);
                 }
                 w.check();
@@ -1201,7 +1290,7 @@ mod tests {
         let start: u64 = 5_000_000_000_000;
         for slot in 0..N {
             let at = start + rng.below(50_001) * 1000;
-            w.schedule(slot, at);
+            w.schedule(slot, at).unwrap();
             m.schedule(slot, at);
         }
         w.check();
@@ -1255,7 +1344,7 @@ mod tests {
                     next_slot += 1;
                     next_slot - 1
                 });
-                w.schedule(slot, now + rng.below(50 * G));
+                w.schedule(slot, now + rng.below(50 * G)).unwrap();
             }
             now += G;
             while let Some(slot) = w.pop_due(now) {
@@ -1288,11 +1377,11 @@ mod tests {
         let base = 1 << 40;
         let mut w = TimerWheel::default();
         for slot in 0..200_000u32 {
-            w.schedule(slot, base + u64::from(slot % 1000));
+            w.schedule(slot, base + u64::from(slot % 1000)).unwrap();
         }
         while w.pop_due(base + G).is_some() {}
         for slot in 0..10u32 {
-            w.schedule(slot, base + 2 * G + u64::from(slot));
+            w.schedule(slot, base + 2 * G + u64::from(slot)).unwrap();
         }
         assert_eq!(w.pop_due(base + 3 * G), Some(0));
         w.check();
@@ -1322,7 +1411,7 @@ mod tests {
 
     impl Timers for TimerWheel {
         fn schedule(&mut self, slot: u32, at: u64) {
-            TimerWheel::schedule(self, slot, at)
+            TimerWheel::schedule(self, slot, at).expect("test memory")
         }
         fn remove(&mut self, slot: u32) -> bool {
             TimerWheel::remove(self, slot)
