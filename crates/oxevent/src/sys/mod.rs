@@ -18,6 +18,7 @@
 //!   (`EINTR`) is a normal return with nothing ready.
 //! * A backend never calls back into the engine.
 
+pub(crate) mod bufio;
 pub(crate) mod epoll;
 pub(crate) mod lock;
 pub(crate) mod poll;
