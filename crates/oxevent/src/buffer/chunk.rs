@@ -111,6 +111,15 @@ impl Chunk {
         }
     }
 
+    /// Empties an owned chunk in place (all of its capacity becomes room).
+    pub(crate) fn reset(&mut self) {
+        if let Mem::Owned(v) = &mut self.mem {
+            v.clear();
+            self.start = 0;
+            self.end = 0;
+        }
+    }
+
     /// A chunk over all of `bytes`.
     pub(crate) fn shared(bytes: SharedBytes, origin: Origin) -> Chunk {
         let end = (*bytes).as_ref().len();

@@ -315,8 +315,11 @@ impl Buffer {
             return Ok(());
         }
         self.check_grow(n)?;
+        let only = self.chunks.len() == 1;
         match self.chunks.back_mut() {
-            Some(last) if !last.is_empty() && last.spare() >= n => {
+            // The last chunk takes the bytes if it has room and holds data
+            // (or is the only chunk): no empty chunk is left before them.
+            Some(last) if last.spare() >= n && (only || !last.is_empty()) => {
                 last.append(data);
             }
             _ => self.append_slow(data)?,
@@ -807,6 +810,7 @@ impl Buffer {
         self.mods += 1;
         self.eol_scan = None;
         while n > 0 {
+            let only = self.chunks.len() == 1;
             let Some(front) = self.chunks.front_mut() else {
                 break;
             };
@@ -816,6 +820,11 @@ impl Buffer {
                 break;
             }
             n -= l;
+            if only && front.is_owned() && front.capacity() <= SPARE_MAX {
+                // The last chunk: keep it as room for the next add.
+                front.reset();
+                break;
+            }
             if let Some(c) = self.chunks.pop_front() {
                 self.recycle(c);
             }

@@ -50,13 +50,21 @@ impl Buffer {
             return Err(BufferError::Frozen(Side::Start).into());
         }
         self.check_grow(n)?;
-        let k = src.data_end();
-        self.chunks
-            .try_reserve(k)
-            .map_err(|_| BufferError::OutOfMemory(n))?;
-        let dst_data = self.data_end();
-        self.truncate_chunks(dst_data);
-        self.chunks.extend(src.chunks.drain(..k));
+        if self.len == 0 {
+            // O(1): the chains trade places; src keeps this buffer's empty
+            // room (if any), this buffer takes src's chunks and room.
+            std::mem::swap(&mut self.chunks, &mut src.chunks);
+            self.layout += 1;
+            src.layout += 1;
+        } else {
+            let k = src.data_end();
+            self.chunks
+                .try_reserve(k)
+                .map_err(|_| BufferError::OutOfMemory(n))?;
+            let dst_data = self.data_end();
+            self.truncate_chunks(dst_data);
+            self.chunks.extend(src.chunks.drain(..k));
+        }
         if src.files > 0 {
             src.recount_files();
             self.recount_files();

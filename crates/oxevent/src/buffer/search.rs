@@ -297,7 +297,12 @@ impl Buffer {
             // Matches starting in the last m-1 bytes of this chunk run into
             // the next chunks: search a copy of the bytes around the seam.
             let s0 = off.max(len.saturating_sub(m - 1));
-            if m > 1 && s0 < len && chunk_abs + len < limit {
+            // Only worth a look if the needle's first byte is there.
+            if m > 1
+                && s0 < len
+                && chunk_abs + len < limit
+                && memchr::memchr(needle[0], &bytes[s0..]).is_some()
+            {
                 tmp.clear();
                 tmp.extend_from_slice(&bytes[s0..]);
                 let want = (len - s0) + m - 1;
