@@ -168,6 +168,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             (lines, t.elapsed().as_nanos())
         });
     }
+    bench("readln_with_crlf", rounds, || {
+        let mut b = Buffer::new();
+        for piece in text.chunks(4096) {
+            b.add(piece).unwrap();
+        }
+        let t = Instant::now();
+        let mut bytes = 0;
+        let mut got = 0;
+        while let Some(n) = b.readln_with(EolStyle::Crlf, |line| line.len()).unwrap() {
+            bytes += n;
+            got += 1;
+        }
+        black_box(bytes);
+        assert_eq!(got, lines);
+        (lines, t.elapsed().as_nanos())
+    });
     bench("readln_into_crlf", rounds, || {
         let mut b = Buffer::new();
         for piece in text.chunks(4096) {

@@ -862,3 +862,36 @@ fn prepend_pullup_and_peek() {
     );
     buf.check_invariants().unwrap();
 }
+
+#[test]
+fn buffers_move_between_threads_and_shared_ones_are_sync() {
+    fn send<T: Send>() {}
+    fn send_sync<T: Send + Sync>() {}
+    send::<Buffer>();
+    send_sync::<SharedBuffer>();
+    send_sync::<FileSegment>();
+    let mut buf = Buffer::new();
+    buf.add(b"made here").unwrap();
+    let back = std::thread::spawn(move || {
+        buf.add(b", used there").unwrap();
+        buf
+    })
+    .join()
+    .unwrap();
+    assert_eq!(back.to_vec().unwrap(), b"made here, used there");
+}
+
+#[test]
+fn readln_with_lends_the_line_and_copies_only_across_chunks() {
+    let mut buf = Buffer::new();
+    buf.add(b"one\ntw").unwrap();
+    buf.add_reference(&b"o\n"[..]).unwrap();
+    let first = buf.chunks().unwrap().next().unwrap().as_ptr();
+    let same = buf
+        .readln_with(EolStyle::Lf, |l| (l.as_ptr() == first, l.to_vec()))
+        .unwrap();
+    assert_eq!(same, Some((true, b"one".to_vec())));
+    let split = buf.readln_with(EolStyle::Lf, |l| l.to_vec()).unwrap();
+    assert_eq!(split.as_deref(), Some(&b"two"[..]));
+    assert_eq!(buf.readln_with(EolStyle::Lf, |l| l.len()).unwrap(), None);
+}

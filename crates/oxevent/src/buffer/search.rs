@@ -198,6 +198,74 @@ impl Buffer {
     /// assert_eq!(line, b"a|bb|");
     /// ```
     pub fn readln_into(&mut self, style: EolStyle, out: &mut Vec<u8>) -> Result<Option<usize>> {
+        let Some((n, eol_len)) = self.find_line(style)? else {
+            return Ok(None);
+        };
+        out.try_reserve(n)
+            .map_err(|_| BufferError::OutOfMemory(n))?;
+        let mut left = n;
+        for c in &self.chunks {
+            if left == 0 {
+                break;
+            }
+            let b = c.bytes();
+            let k = b.len().min(left);
+            out.extend_from_slice(&b[..k]);
+            left -= k;
+        }
+        self.consume_line(n + eol_len);
+        Ok(Some(n))
+    }
+
+    /// Like [`readln`](Self::readln), but lends the line to `f` instead of
+    /// copying it out: when the line lies in one chunk (the usual case) `f`
+    /// sees the buffer's own bytes; otherwise a copy. The line and its end
+    /// of line are drained after `f` returns.
+    ///
+    /// ```
+    /// use oxevent::buffer::{Buffer, EolStyle};
+    ///
+    /// let mut buf = Buffer::new();
+    /// buf.add(b"GET /index.html HTTP/1.1\r\n").unwrap();
+    /// let words = buf
+    ///     .readln_with(EolStyle::Crlf, |line| line.split(|&b| b == b' ').count())
+    ///     .unwrap();
+    /// assert_eq!(words, Some(3));
+    /// assert!(buf.is_empty());
+    /// ```
+    pub fn readln_with<R>(
+        &mut self,
+        style: EolStyle,
+        f: impl FnOnce(&[u8]) -> R,
+    ) -> Result<Option<R>> {
+        let Some((n, eol_len)) = self.find_line(style)? else {
+            return Ok(None);
+        };
+        let r = match self.chunks.front() {
+            Some(c) if c.len() >= n => f(&c.bytes()[..n]),
+            _ => {
+                let mut line = Vec::new();
+                line.try_reserve_exact(n)
+                    .map_err(|_| BufferError::OutOfMemory(n))?;
+                let mut left = n;
+                for c in &self.chunks {
+                    let b = c.bytes();
+                    let k = b.len().min(left);
+                    line.extend_from_slice(&b[..k]);
+                    left -= k;
+                    if left == 0 {
+                        break;
+                    }
+                }
+                f(&line)
+            }
+        };
+        self.consume_line(n + eol_len);
+        Ok(Some(r))
+    }
+
+    /// The first line's length and its end of line's, if a line is there.
+    fn find_line(&mut self, style: EolStyle) -> Result<Option<(usize, usize)>> {
         if self.frozen_start {
             return Err(BufferError::Frozen(Side::Start).into());
         }
@@ -215,32 +283,23 @@ impl Buffer {
         } else {
             self.loc(resume)
         };
-        let Some((eol, eol_len)) = self.find_eol(0, scan_from, style) else {
-            self.eol_scan = Some(EolScan {
-                style,
-                era: self.era,
-                scanned: self.len,
-            });
-            return Ok(None);
-        };
-        let n = eol.abs;
-        out.try_reserve(n)
-            .map_err(|_| BufferError::OutOfMemory(n))?;
-        let mut left = n;
-        for c in &self.chunks {
-            if left == 0 {
-                break;
+        match self.find_eol(0, scan_from, style) {
+            Some((eol, eol_len)) => Ok(Some((eol.abs, eol_len))),
+            None => {
+                self.eol_scan = Some(EolScan {
+                    style,
+                    era: self.era,
+                    scanned: self.len,
+                });
+                Ok(None)
             }
-            let b = c.bytes();
-            let k = b.len().min(left);
-            out.extend_from_slice(&b[..k]);
-            left -= k;
         }
-        let total = n + eol_len;
+    }
+
+    fn consume_line(&mut self, total: usize) {
         self.drain_front(total);
         self.cbs.deleted(total);
         self.notify();
-        Ok(Some(n))
     }
 
     /// Where a search from `start` begins.

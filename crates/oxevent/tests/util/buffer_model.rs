@@ -41,7 +41,7 @@ impl<'a> Input<'a> {
         match self.u8() % 8 {
             0..=4 => usize::from(self.u8() % 40),
             5 | 6 => usize::from(self.u16() % 600),
-            _ => usize::from(self.u16() % 9000),
+            _ => usize::from(self.u16() % 5000),
         }
     }
     /// Bytes for an add: a pattern that makes lines and matches likely.
