@@ -128,8 +128,9 @@ impl Buffer {
 
     /// Moves up to `n` bytes from the start of this buffer to the end of
     /// `dst`; returns how many moved (`evbuffer_remove_buffer`). Whole
-    /// chunks change owner; of a chunk split in two, owned bytes are copied
-    /// and shared ones are split without copying.
+    /// chunks change owner; of a chunk split in two, the part that moves is
+    /// copied when its memory is owned (as libevent does) or shared but
+    /// under 1 KiB, and shared without copying otherwise.
     ///
     /// ```
     /// use oxevent::buffer::Buffer;
@@ -169,7 +170,12 @@ impl Buffer {
             left -= c.len();
             whole += 1;
         }
-        let split_owned = left > 0 && self.chunks[whole].is_owned();
+        // The split chunk's bytes are copied when they are owned (as in
+        // libevent), or shared but few (a handle per small piece would
+        // fragment the chain); file bytes not read yet are always shared.
+        let split_owned = left > 0
+            && (self.chunks[whole].is_owned()
+                || (left < MIN_CHUNK && self.chunks[whole].unloaded_file().is_none()));
         // Everything that can fail happens before anything moves.
         dst.chunks
             .try_reserve(whole + 1)
@@ -194,7 +200,12 @@ impl Buffer {
         }
         if left > 0 {
             let front = &mut self.chunks[0];
-            if let Some(piece) = front.share_front(left) {
+            let shared = if split_owned {
+                None
+            } else {
+                front.share_front(left)
+            };
+            if let Some(piece) = shared {
                 front.start += left;
                 dst.insert_after_data(piece);
             } else {

@@ -223,7 +223,7 @@ impl Buffer {
 
     /// A hint checked against the chain, moved past the end of its chunk
     /// when a later chunk holds data. `None`: out of range.
-    fn normalize(&self, chunk: usize, off: usize) -> Option<(usize, usize)> {
+    pub(super) fn normalize(&self, chunk: usize, off: usize) -> Option<(usize, usize)> {
         if self.chunks.is_empty() {
             return (chunk == 0 && off == 0).then_some((0, 0));
         }

@@ -71,6 +71,10 @@ pub(super) struct EolScan {
     era: u64,
     /// No end of line (of `style`) starts in `0..scanned`.
     scanned: usize,
+    /// Where `scanned` was (chunk, offset), valid while `layout` is.
+    layout: u64,
+    chunk: usize,
+    off: usize,
 }
 
 /// A byte's place: chunk index, offset in the chunk, absolute offset.
@@ -270,26 +274,46 @@ impl Buffer {
             return Err(BufferError::Frozen(Side::Start).into());
         }
         self.load_files()?;
-        let resume = match self.eol_scan {
-            Some(s) if s.style == style && s.era == self.era => s.scanned.min(self.len),
-            _ => 0,
-        };
-        let scan_from = if resume == 0 {
-            Loc {
+        let scan_from = match self.eol_scan {
+            Some(s) if s.style == style && s.era == self.era && s.scanned <= self.len => {
+                // Resume where the last search stopped; its chunk hint saves
+                // a walk from the front (many small reads: many chunks).
+                let hint = if s.layout == self.layout {
+                    self.normalize(s.chunk, s.off)
+                } else {
+                    None
+                };
+                match hint {
+                    Some((chunk, off)) => Loc {
+                        chunk,
+                        off,
+                        abs: s.scanned,
+                    },
+                    None => self.loc(s.scanned),
+                }
+            }
+            _ => Loc {
                 chunk: 0,
                 off: 0,
                 abs: 0,
-            }
-        } else {
-            self.loc(resume)
+            },
         };
         match self.find_eol(0, scan_from, style) {
             Some((eol, eol_len)) => Ok(Some((eol.abs, eol_len))),
             None => {
+                let last = self.data_end();
+                let (chunk, off) = if last == 0 {
+                    (0, 0)
+                } else {
+                    (last - 1, self.chunks[last - 1].len())
+                };
                 self.eol_scan = Some(EolScan {
                     style,
                     era: self.era,
                     scanned: self.len,
+                    layout: self.layout,
+                    chunk,
+                    off,
                 });
                 Ok(None)
             }
