@@ -274,6 +274,11 @@ impl Buffer {
             return Err(BufferError::Frozen(Side::Start).into());
         }
         self.load_files()?;
+        if self.eol_scan.is_none() {
+            if let Some(found) = self.first_chunk_line(style) {
+                return Ok(Some(found));
+            }
+        }
         let scan_from = match self.eol_scan {
             Some(s) if s.style == style && s.era == self.era && s.scanned <= self.len => {
                 // Resume where the last search stopped; its chunk hint saves
@@ -316,6 +321,36 @@ impl Buffer {
                     off,
                 });
                 Ok(None)
+            }
+        }
+    }
+
+    /// The common case, answered from the first chunk alone: a line that
+    /// ends inside it. `None`: look further (the general search decides).
+    #[inline]
+    fn first_chunk_line(&self, style: EolStyle) -> Option<(usize, usize)> {
+        let b = self.chunks.front()?.bytes();
+        match style {
+            EolStyle::Lf => memchr::memchr(b'\n', b).map(|i| (i, 1)),
+            EolStyle::Nul => memchr::memchr(0, b).map(|i| (i, 1)),
+            EolStyle::Crlf => memchr::memchr(b'\n', b).map(|i| {
+                if i > 0 && b[i - 1] == b'\r' {
+                    (i - 1, 2)
+                } else {
+                    (i, 1)
+                }
+            }),
+            EolStyle::CrlfStrict => memchr::memchr_iter(b'\n', b)
+                .find(|&i| i > 0 && b[i - 1] == b'\r')
+                .map(|i| (i - 1, 2)),
+            EolStyle::Any => {
+                let i = memchr::memchr2(b'\r', b'\n', b)?;
+                let run = b[i..]
+                    .iter()
+                    .take_while(|&&c| c == b'\r' || c == b'\n')
+                    .count();
+                // A run reaching the chunk's end may go on in the next one.
+                (i + run < b.len()).then_some((i, run))
             }
         }
     }
