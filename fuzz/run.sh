@@ -13,6 +13,6 @@ cd "$here/.."
 for t in "${targets[@]}"; do
     mkdir -p "fuzz/corpus/$t" "fuzz/artifacts/$t"
     echo "== $t: $runs runs"
-    cargo +nightly fuzz run "$t" -- -runs="$runs" -max_len=4096 -print_final_stats=1 2>&1 |
+    cargo +nightly fuzz run -s none "$t" -- -runs="$runs" -max_len=1024 -print_final_stats=1 2>&1 |
         tee "fuzz/artifacts/$t/last-run.log" | grep -E "^(Done|stat::number_of_executed_units|==[0-9]+== ERROR|SUMMARY)" || true
 done
