@@ -905,3 +905,22 @@ fn readln_with_lends_the_line_and_copies_only_across_chunks() {
     assert_eq!(split.as_deref(), Some(&b"two"[..]));
     assert_eq!(buf.readln_with(EolStyle::Lf, |l| l.len()).unwrap(), None);
 }
+
+#[test]
+fn sendfile_of_a_file_truncated_meanwhile_is_refused_not_spun_on() {
+    let f = temp_file(&[b'z'; 5000]);
+    let g = f.try_clone().unwrap();
+    let seg = FileSegment::new(f, 0, None, SegmentFlags::NONE).unwrap();
+    let mut out = Buffer::new();
+    out.set_flags(BufferFlags::DRAINS_TO_FD);
+    out.add_file_segment(&seg, 0, None).unwrap();
+    g.set_len(0).unwrap();
+    let (a, _b) = UnixStream::pair().unwrap();
+    assert!(matches!(
+        err_of(out.write_fd(&a)),
+        BufferError::BadFileRange(_)
+    ));
+    assert_eq!(out.len(), 5000, "nothing was drained");
+    // Reading its bytes is refused the same way.
+    assert!(out.to_vec().is_err());
+}

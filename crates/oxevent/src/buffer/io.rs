@@ -178,6 +178,13 @@ impl Buffer {
             let c = &self.chunks[0];
             let count = c.len().min(max);
             match bufio::sendfile(fd, seg.fd(), seg.file_offset(c.start), count) {
+                // The file ended early: it was truncated after the segment
+                // was made. Refused, or a writer would spin on 0 forever.
+                Ok(0) => {
+                    return Err(
+                        BufferError::BadFileRange("the file is shorter than the segment").into(),
+                    )
+                }
                 Ok(n) => {
                     self.drained_by_write(n);
                     return Ok(n);
