@@ -40,6 +40,8 @@ pub enum Error {
     TooManyCommonTimeouts,
     /// A timeout that cannot be represented.
     BadTimeout,
+    /// A buffer operation was refused ([`buffer`](crate::buffer)).
+    Buffer(crate::buffer::BufferError),
     /// The operating system refused.
     Io(io::Error),
 }
@@ -68,6 +70,7 @@ impl fmt::Display for Error {
             }
             Error::TooManyCommonTimeouts => f.write_str("too many common timeouts (at most 256)"),
             Error::BadTimeout => f.write_str("timeout out of range"),
+            Error::Buffer(e) => write!(f, "{e}"),
             Error::Io(e) => write!(f, "{e}"),
         }
     }
@@ -77,6 +80,7 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Error::Io(e) => Some(e),
+            Error::Buffer(e) => Some(e),
             _ => None,
         }
     }
@@ -85,6 +89,24 @@ impl std::error::Error for Error {
 impl From<io::Error> for Error {
     fn from(e: io::Error) -> Error {
         Error::Io(e)
+    }
+}
+
+impl From<crate::buffer::BufferError> for Error {
+    fn from(e: crate::buffer::BufferError) -> Error {
+        Error::Buffer(e)
+    }
+}
+
+impl From<Error> for io::Error {
+    /// Buffer refusals become `io::Error`s for the `std::io` traits:
+    /// [`Error::Io`] unwraps, anything else is `ErrorKind::Other` carrying
+    /// the error.
+    fn from(e: Error) -> io::Error {
+        match e {
+            Error::Io(e) => e,
+            other => io::Error::other(other),
+        }
     }
 }
 

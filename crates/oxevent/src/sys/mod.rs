@@ -19,6 +19,7 @@
 //! * A backend never calls back into the engine and never logs: its messages
 //!   are returned to the engine, which delivers them once the lock is free.
 
+pub(crate) mod bufio;
 pub(crate) mod epoll;
 pub(crate) mod lock;
 pub(crate) mod poll;
