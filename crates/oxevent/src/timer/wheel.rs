@@ -471,7 +471,7 @@ impl TimerWheel {
     }
 
     /// Unschedules `slot`; returns whether it was scheduled.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn remove(&mut self, slot: u32) -> bool {
         match self.locs.get(slot as usize) {
             Some(l) if l.tag != NONE => {
@@ -716,6 +716,27 @@ impl TimerWheel {
         let i = index_of(bw);
         self.nonempty.clear(i);
         self.opened.set(i);
+        if self.buckets[i].len() == 1 && self.run.len() < self.run.capacity() {
+            // One entry (a sparse wheel, or a timer re-armed every turn):
+            // no batch to sort, and the bucket keeps its buffer.
+            let slot = self.buckets[i][0];
+            self.buckets[i].clear();
+            let k = self.keys[slot as usize];
+            let e = Entry {
+                at: k.at,
+                seq: k.seq,
+                slot,
+                origin: i as u32,
+            };
+            self.run_live += 1;
+            if fits_at_back(&self.run, e.key()) {
+                self.run.push(e);
+            } else {
+                let pos = self.run.partition_point(|x| x.key() > e.key());
+                self.run.insert(pos, e);
+            }
+            return;
+        }
         let mut slots = std::mem::take(&mut self.buckets[i]);
         let n = slots.len();
         let into_run = self.run.is_empty();
