@@ -11,6 +11,10 @@
  * a pipe that is never written and the loop is run only after the deletes,
  * so the refused event is never called back. Each result is printed to
  * stderr, so a run on either library shows what it returned.
+ *
+ * Last, the same refusal on event_new'd memory scribbled with 0xff, then
+ * event_del (0) and event_free: libevent frees it like any other event
+ * (found by fuzz/api/apifuzz, which did exactly this from a callback).
  */
 #include <event2/event.h>
 #include <event2/util.h>
@@ -88,6 +92,20 @@ int main(void)
             CHECK_INT(event_pending(ev, all, NULL), 0);
             free(ev);
         }
+    }
+
+    for (f = 0; f < sizeof(fills) / sizeof(fills[0]); f++) {
+        int assign, del;
+        ev = event_new(base, -1, 0, bad_cb, NULL);
+        REQUIRE(ev != NULL);
+        memset(ev, fills[f], event_get_struct_event_size());
+        assign = event_assign(ev, base, p[0], EV_SIGNAL | EV_READ, bad_cb, NULL);
+        del = event_del(ev);
+        fprintf(stderr, "event_new'd, fill 0x%02x: assign %d del %d, then event_free\n",
+            fills[f], assign, del);
+        CHECK_INT(assign, -1);
+        CHECK_INT(del, 0);
+        event_free(ev);
     }
 
     /* The base is intact: a timer fires, the refused events never do. */
