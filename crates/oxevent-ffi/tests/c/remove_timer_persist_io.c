@@ -6,8 +6,8 @@
  *
  * Case 1: the timer is removed right after event_add (before any read).
  * Case 2: the event's own callback removes it on its first read.
- * Then three rounds each write one byte and run the loop for 250 ms (the
- * timeout is 100 ms): three reads, no EV_TIMEOUT, still pending for EV_READ
+ * Then three rounds each write one byte and run the loop for 300 ms (the
+ * timeout is 150 ms): three reads, no EV_TIMEOUT, still pending for EV_READ
  * and not for EV_TIMEOUT.
  */
 #include <event2/event.h>
@@ -38,8 +38,8 @@ static void run_case(int in_callback)
 {
     struct event_base *base;
     evutil_socket_t sp[2];
-    struct timeval t100 = {0, 100 * 1000};
-    struct timeval t250 = {0, 250 * 1000};
+    struct timeval t150 = {0, 150 * 1000};
+    struct timeval t300 = {0, 300 * 1000};
     int round;
 
     REQUIRE(evutil_socketpair(AF_UNIX, SOCK_STREAM, 0, sp) == 0);
@@ -51,7 +51,7 @@ static void run_case(int in_callback)
     reads = timeouts = 0;
     remove_in_cb = in_callback;
 
-    CHECK_INT(event_add(ev, &t100), 0);
+    CHECK_INT(event_add(ev, &t150), 0);
     CHECK_INT(event_pending(ev, EV_TIMEOUT, NULL), EV_TIMEOUT);
     if (!in_callback) {
         CHECK_INT(event_remove_timer(ev), 0);
@@ -60,7 +60,7 @@ static void run_case(int in_callback)
     }
     for (round = 0; round < 3; round++) {
         CHECK(send(sp[0], "x", 1, 0) == 1);
-        CHECK_INT(event_base_loopexit(base, &t250), 0);
+        CHECK_INT(event_base_loopexit(base, &t300), 0);
         CHECK_INT(event_base_dispatch(base), 0);
         CHECK_INT(reads, round + 1);
         CHECK_INT(event_pending(ev, EV_TIMEOUT, NULL), 0);
