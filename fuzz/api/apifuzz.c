@@ -471,8 +471,31 @@ static short pick_io_events(struct end *e, int is_pipe, int k)
     return ev;
 }
 
+/* Set while a pending slot is re-assigned without event_del (misuse): the
+ * new assignment keeps its base. oxevent finds a pending struct that is
+ * re-assigned by its address in the base it is assigned to, and in every
+ * base only in debug mode (it never reads the bytes of a struct being
+ * assigned, which may be uninitialised; see oxevent-ffi's handle.rs); a
+ * struct re-assigned to another base while pending keeps its old
+ * registration there, as libevent's does (which then corrupts its lists). */
+static int keep_base = -1;
+
+static int plan_slot_kind(struct slot *s);
+
 /* Chooses what a slot will be (kind, base, fd, events); 0 if impossible. */
 static int plan_slot(struct slot *s)
+{
+    struct slot before = *s;
+    if (!plan_slot_kind(s))
+        return 0;
+    if (keep_base >= 0 && s->b != keep_base) {
+        *s = before; /* another base: not this time */
+        return 0;
+    }
+    return 1;
+}
+
+static int plan_slot_kind(struct slot *s)
 {
     int tries;
     s->b = (int)rn((unsigned)nbases);
@@ -791,6 +814,8 @@ static void op_add(int i)
             if (r == 0) {
                 s->added = 1;
                 s->closed_under = 1;
+                if (tv && (s->events & EV_PERSIST))
+                    s->io_tmo = tv->tv_sec != 0 || tv->tv_usec != 0;
                 if (in_loop[s->b])
                     s->looped = 1;
             }
@@ -959,7 +984,9 @@ static void op_reassign(int i)
         if (opt_misuse && chance(50)) {
             note("MISUSE re-assign of armed s%d without event_del", i);
             st.misuse++;
+            keep_base = s->b;
             assign_slot(i, chance(50));
+            keep_base = -1;
             return;
         }
         r = event_del(s->ev);

@@ -14,13 +14,14 @@ use oxevent::{
 
 use crate::abi::{
     event_base_foreach_event_cb, event_callback_fn, event_finalize_callback_fn, Event, EVLIST_INIT,
+    EV_PERSIST, EV_SIGNAL,
 };
 use crate::boundary::{guard, warnx};
 use crate::handle::{
     base_from_c, base_into_c, base_is_live, base_or_current, base_ref, common_of, decode_tv,
     encode_common, ev_base, ev_mut, ev_record, ev_record_in, ev_ref, is_assigned, key_of,
-    live_bases, set_ev_record, spec_of, started, tv_duration, write_tv, CRunner, FfiBase,
-    CURRENT_BASE, DEBUG_MODE, STARTED, THREADING,
+    live_bases, set_ev_record, set_persist_period, spec_of, started, tv_duration, write_tv,
+    CRunner, FfiBase, CURRENT_BASE, DEBUG_MODE, STARTED, THREADING,
 };
 
 static VERSION: &CStr = c"2.1.12-stable";
@@ -537,6 +538,13 @@ fn assign_fields(
     }
     ev.ev_evcallback.evcb_closure = 0;
     ev.ev_timeout_pos = [0, 0];
+    set_persist_period(
+        ev,
+        libc::timeval {
+            tv_sec: 0,
+            tv_usec: 0,
+        },
+    );
     if let Some(b) = base_ref(base) {
         ev.ev_evcallback.evcb_pri = b.npri.load(Ordering::Relaxed) / 2;
     }
@@ -684,7 +692,7 @@ fn keyed(ev: &mut Event, base: &FfiBase, op: KeyedOp, who: &str) -> c_int {
             _ => (base, None),
         },
     };
-    match base.engine.keyed(prev, &spec_of(ev), op) {
+    match base.engine.keyed(prev, &spec_of(ev, base), op) {
         Ok(id) => {
             set_ev_record(ev, base, id);
             0
@@ -709,7 +717,16 @@ pub extern "C" fn event_add(ev: *mut Event, tv: *const libc::timeval) -> c_int {
             return -1;
         };
         let timeout = decode_tv(base, tv);
-        keyed(ev, base, KeyedOp::Add(timeout), "event_add")
+        let r = keyed(ev, base, KeyedOp::Add(timeout), "event_add");
+        // A persistent event remembers the timeout it was added with (its
+        // period), across deletes, as libevent's struct does.
+        if r == 0 && ev.ev_events & (EV_PERSIST | EV_SIGNAL) == EV_PERSIST {
+            // SAFETY: NULL or a valid timeval, per the API contract.
+            if let Some(tv) = unsafe { tv.as_ref() } {
+                set_persist_period(ev, *tv);
+            }
+        }
+        r
     })
 }
 
@@ -744,6 +761,13 @@ pub extern "C" fn event_remove_timer(ev: *mut Event) -> c_int {
         if let Some((base, id)) = ev_record(ev) {
             base.engine.keyed_remove_timer(id, key_of(ev));
         }
+        set_persist_period(
+            ev,
+            libc::timeval {
+                tv_sec: 0,
+                tv_usec: 0,
+            },
+        );
         0
     })
 }

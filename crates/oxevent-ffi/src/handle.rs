@@ -296,23 +296,48 @@ pub(crate) fn is_assigned(ev: &Event) -> bool {
     ev.ev_evcallback.evcb_flags & EVLIST_INIT != 0
 }
 
+/// The period of a persistent event, where libevent keeps it
+/// (`ev_.ev_io.ev_timeout`, its `ev_io_timeout`): set by an add with a
+/// timeout, kept by `event_del`, cleared by `event_assign` and
+/// `event_remove_timer`.
+#[inline]
+pub(crate) fn persist_period(ev: &Event) -> libc::timeval {
+    // SAFETY: every bit pattern of the 32-byte union is a valid `EvIo`
+    // (integers and a pair of raw pointers); reading it copies bytes.
+    unsafe { ev.ev_.ev_io.ev_timeout }
+}
+
+/// Stores a persistent event's period (see [`persist_period`]).
+#[inline]
+pub(crate) fn set_persist_period(ev: &mut Event, tv: libc::timeval) {
+    // Writing a `Copy` union field is safe; every variant is plain data.
+    ev.ev_.ev_io.ev_timeout = tv;
+}
+
 /// The engine description of an assigned struct. A struct whose
 /// `event_assign` failed on `EV_SIGNAL` with I/O flags still has them set,
 /// as in libevent, which then adds it as an I/O event: so do we.
 #[inline]
-pub(crate) fn spec_of(ev: &Event) -> Spec {
+pub(crate) fn spec_of(ev: &Event, base: &FfiBase) -> Spec {
     let mut events = Ev::from_bits(ev.ev_events as u16);
     if events.contains(Ev::SIGNAL) && events.intersects(Ev::READ | Ev::WRITE | Ev::CLOSED) {
         events = events.without(Ev::SIGNAL);
     }
-    Spec::c_event(
+    let mut spec = Spec::c_event(
         ev.ev_fd,
         events,
         ev.ev_evcallback.evcb_pri,
         key_of(ev),
         ev.ev_evcallback.evcb_cb_union.map_or(0, |f| f as usize),
         ev.ev_evcallback.evcb_arg as usize,
-    )
+    );
+    if events.contains(Ev::PERSIST) && !events.contains(Ev::SIGNAL) {
+        let tv = persist_period(ev);
+        if tv.tv_sec != 0 || tv.tv_usec != 0 {
+            spec.period = decode_tv(base, &tv);
+        }
+    }
+    spec
 }
 
 // ------------------------------------------------------------ timeouts

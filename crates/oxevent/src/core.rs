@@ -63,6 +63,9 @@ pub struct Spec {
     /// Freed as soon as it is idle.
     pub transient: bool,
     pub(crate) internal: bool,
+    /// A persistent event's period carried over from an earlier add (the
+    /// C struct keeps it, as libevent's `ev_io_timeout`, across deletes).
+    pub period: Option<When>,
 }
 
 impl Spec {
@@ -79,6 +82,7 @@ impl Spec {
             kind: crate::event::kind::USER,
             transient: true,
             internal: false,
+            period: None,
         }
     }
 }
@@ -325,7 +329,11 @@ impl Core {
         rec.pri = pri;
         rec.kind = spec.kind;
         rec.cached = false;
-        Ok(EventId { idx, gen: rec.gen })
+        let gen = rec.gen;
+        if spec.period.is_some() {
+            self.set_period(idx, spec.period);
+        }
+        Ok(EventId { idx, gen })
     }
 
     /// Adds a free slot at the end of the slab.
@@ -443,6 +451,25 @@ impl Core {
         }
         self.free_slot(idx);
         true
+    }
+
+    /// Sets a persistent record's period as an add with `period` would.
+    pub(crate) fn set_period(&mut self, idx: u32, period: Option<When>) {
+        let (ns, q) = match period {
+            Some(When::After(ns)) => (ns, 0),
+            Some(When::Common(q)) => match self.common.get(q as usize) {
+                Some(c) => (c.nanos, q + 1),
+                None => (0, 0),
+            },
+            _ => (0, 0),
+        };
+        let rec = &mut self.recs[idx as usize];
+        if rec.events & (Ev::PERSIST.bits() as u8 | Ev::SIGNAL.bits() as u8)
+            == Ev::PERSIST.bits() as u8
+        {
+            rec.period = ns;
+            rec.pcommon = q;
+        }
     }
 
     /// A kept idle record is in use again.
@@ -927,6 +954,7 @@ impl Core {
             kind: kind::SIGNALS,
             transient: false,
             internal: true,
+            period: None,
         };
         let id = match self.alloc(&spec) {
             Ok(id) => id,
@@ -1064,6 +1092,7 @@ impl Core {
             kind: kind::WAKEUP,
             transient: false,
             internal: true,
+            period: None,
         };
         let id = match self.alloc(&spec) {
             Ok(id) => id,

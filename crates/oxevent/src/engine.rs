@@ -601,6 +601,8 @@ impl Engine {
                     rec.fd = spec.fd;
                     rec.events = spec.events.bits() as u8;
                     rec.pri = spec.pri.unwrap_or(rec.pri);
+                    let period = spec.period;
+                    core.set_period(id.idx, period);
                 }
                 (id, false)
             }
@@ -825,6 +827,7 @@ impl Engine {
             kind: kind::EXIT,
             transient: true,
             internal: false,
+            period: None,
         };
         let id = core.alloc(&spec)?;
         match delay {
