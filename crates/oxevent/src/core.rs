@@ -595,11 +595,21 @@ impl Core {
                 (now.saturating_add(nanos), q + 1)
             }
         };
-        if self.recs[idx as usize].state & state::TIMEOUT != 0 {
+        let rec = &mut self.recs[idx as usize];
+        let expiry_queued =
+            rec.state & state::ACTIVE != 0 && rec.res & Ev::TIMEOUT.bits() as u8 != 0;
+        if rec.state & state::TIMEOUT != 0 {
+            // A timeout refreshed (an idle timeout on every read) stays
+            // where it waits when the wheel allows; see `try_postpone`.
+            if rec.common == 0 && common == 0 && !expiry_queued && self.timers.try_postpone(idx, at)
+            {
+                self.recs[idx as usize].at = at;
+                return Ok(());
+            }
             self.remove_timeout(idx);
         }
         let rec = &mut self.recs[idx as usize];
-        if rec.state & state::ACTIVE != 0 && rec.res & Ev::TIMEOUT.bits() as u8 != 0 {
+        if expiry_queued {
             // A timeout re-added while its expiry is still queued: that
             // expiry is cancelled, as libevent does.
             if rec.events & Ev::SIGNAL.bits() as u8 != 0 {
