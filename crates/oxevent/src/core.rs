@@ -1202,12 +1202,18 @@ impl Core {
     /// Re-arms a persistent event's period before its callback runs
     /// (libevent's `event_persist_closure`): relative to the deadline that
     /// expired, or to now when it ran for another reason.
+    #[inline(always)]
     pub(crate) fn rearm_persist(&mut self, idx: u32) {
+        // Most persistent events (I/O with no timeout) have no period.
+        if self.recs[idx as usize].period != 0 {
+            self.rearm_period(idx);
+        }
+    }
+
+    #[inline(never)]
+    fn rearm_period(&mut self, idx: u32) {
         let now = self.now();
         let rec = &self.recs[idx as usize];
-        if rec.period == 0 {
-            return;
-        }
         let delay = rec.period;
         let relative = if rec.res & Ev::TIMEOUT.bits() as u8 != 0 {
             rec.at

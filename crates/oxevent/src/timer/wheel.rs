@@ -417,11 +417,13 @@ impl TimerWheel {
         let s = slot as usize;
         let b = bucket_of(at);
         if s < self.locs.len() && self.locs[s].tag == NONE {
-            if self.len == 0
-                && self.run.is_empty()
-                && self.late.is_empty()
-                && self.opened.summary == 0
-            {
+            if self.len == 0 {
+                // Nothing scheduled: what the run holds is garbage, and
+                // the cursor may jump (a timer re-armed from its own
+                // callback, the bucket it fired from still opened).
+                if !(self.run.is_empty() && self.late.is_empty() && self.opened.summary == 0) {
+                    self.clear_run();
+                }
                 self.cur = b;
             }
             let i = index_of(b);
