@@ -589,7 +589,19 @@ impl Engine {
         let found = prev.filter(|p| core.is_keyed(*p, spec.key));
         let (id, created) = match found {
             Some(id) => {
-                let rec = &core.recs[id.idx as usize];
+                let rec = &mut core.recs[id.idx as usize];
+                if let KeyedOp::Activate(what, _) = op {
+                    // Already active (and not a signal, whose count
+                    // matters): libevent ORs the result in and returns.
+                    if !rec.cached
+                        && rec.state & (state::ACTIVE | state::FINALIZING | state::FREE)
+                            == state::ACTIVE
+                        && rec.events & Ev::SIGNAL.bits() as u8 == 0
+                    {
+                        rec.res |= what.bits() as u8;
+                        return Ok(id);
+                    }
+                }
                 if rec.cached {
                     // Kept idle since its last run: it takes the struct's
                     // current fields, as a new record would.
