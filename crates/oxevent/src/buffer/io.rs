@@ -214,6 +214,16 @@ impl Buffer {
         Ok(n)
     }
 
+    /// Whether the next write starts with a file segment sent by `sendfile`
+    /// (the C face maps that path's would-block to 0 written, as libevent
+    /// does, and `writev`'s to -1).
+    #[doc(hidden)]
+    pub fn front_is_sendfile(&self) -> bool {
+        self.chunks
+            .front()
+            .is_some_and(|c| c.sendfile_segment().is_some())
+    }
+
     fn drained_by_write(&mut self, n: usize) {
         let n = n.min(self.len);
         if n > 0 {

@@ -186,6 +186,11 @@ pub struct Buffer {
     /// Changes on every modification (a reservation is valid only while it
     /// matches).
     mods: u64,
+    /// Changes with `mods` on the modifications that touch only the front
+    /// of the buffer (drain, remove, prepend, pullup): a reservation
+    /// survives those, as in libevent, since its room at the end is
+    /// untouched.
+    front_mods: u64,
     frozen_start: bool,
     frozen_end: bool,
     flags: BufferFlags,
@@ -240,6 +245,7 @@ impl Buffer {
             era: 0,
             layout: 0,
             mods: 0,
+            front_mods: 0,
             frozen_start: false,
             frozen_end: false,
             flags: BufferFlags::default(),
@@ -808,6 +814,7 @@ impl Buffer {
         self.len -= n;
         self.era += 1;
         self.mods += 1;
+        self.front_mods += 1;
         self.eol_scan = None;
         while n > 0 {
             let only = self.chunks.len() == 1;

@@ -268,6 +268,25 @@ impl Buffer {
         Ok(Some(r))
     }
 
+    /// The first line's length and its end of line's, without removing
+    /// anything (`readln`'s search, which remembers where a failed search
+    /// stopped). For the C face, which allocates the line with the
+    /// program's allocator before it drains it, so that a refused
+    /// allocation loses nothing.
+    ///
+    /// ```
+    /// use oxevent::buffer::{Buffer, EolStyle};
+    ///
+    /// let mut buf = Buffer::new();
+    /// buf.add(b"ab\r\ncd").unwrap();
+    /// assert_eq!(buf.next_line(EolStyle::Crlf).unwrap(), Some((2, 2)));
+    /// assert_eq!(buf.len(), 6);
+    /// ```
+    #[doc(hidden)]
+    pub fn next_line(&mut self, style: EolStyle) -> Result<Option<(usize, usize)>> {
+        self.find_line(style)
+    }
+
     /// The first line's length and its end of line's, if a line is there.
     fn find_line(&mut self, style: EolStyle) -> Result<Option<(usize, usize)>> {
         if self.frozen_start {
