@@ -7,21 +7,33 @@
 #   PREFIX/lib/libevent{,_core,_pthreads}.a                 (static archives)
 #   PREFIX/include/event2/*.h, event.h, evutil.h
 #   PREFIX/lib/pkgconfig/libevent{,_core,_pthreads}.pc
-# Usage: scripts/install.sh PREFIX [--debug] [--no-build]
+# Usage: scripts/install.sh PREFIX [--debug] [--no-build] [--strip|--no-strip]
 #   --debug     lay out the debug build instead of the release build
 #   --no-build  use what target/ already holds (the test suite does this)
+#   --strip     strip the installed libraries (the default for the release
+#               build: the shared library keeps only its dynamic symbols,
+#               about 0.6 MB instead of 6.7 MB; the archives lose their
+#               debug sections)
+#   --no-strip  keep the symbols and line tables (the default for --debug;
+#               use it with the release build for profiling with names)
 set -euo pipefail
 prefix=${1:?usage: scripts/install.sh PREFIX [--debug] [--no-build]}
 shift
 profile=release
 build=1
+strip=
 for a in "$@"; do
     case $a in
         --debug) profile=debug ;;
         --no-build) build=0 ;;
+        --strip) strip=1 ;;
+        --no-strip) strip=0 ;;
         *) echo "unknown option $a" >&2; exit 2 ;;
     esac
 done
+if [ -z "$strip" ]; then
+    if [ "$profile" = release ]; then strip=1; else strip=0; fi
+fi
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
 if [ "$build" = 1 ]; then
@@ -41,6 +53,12 @@ for name in libevent libevent_core libevent_pthreads; do
     ln -sf libevent-2.1.so.7.0.1 "$lib/$name.so"
     install -m 0644 "target/$profile/liboxevent_ffi.a" "$lib/$name.a"
 done
+if [ "$strip" = 1 ]; then
+    strip --strip-unneeded "$lib/libevent-2.1.so.7.0.1"
+    for name in libevent libevent_core libevent_pthreads; do
+        strip --strip-debug "$lib/$name.a"
+    done
+fi
 cp -R crates/oxevent-ffi/include/. "$prefix/include/"
 for name in libevent libevent_core libevent_pthreads; do
     case $name in

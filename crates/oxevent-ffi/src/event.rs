@@ -14,13 +14,14 @@ use oxevent::{
 
 use crate::abi::{
     event_base_foreach_event_cb, event_callback_fn, event_finalize_callback_fn, Event, EVLIST_INIT,
+    EV_PERSIST, EV_SIGNAL,
 };
 use crate::boundary::{guard, warnx};
 use crate::handle::{
     base_from_c, base_into_c, base_is_live, base_or_current, base_ref, common_of, decode_tv,
     encode_common, ev_base, ev_mut, ev_record, ev_record_in, ev_ref, is_assigned, key_of,
-    live_bases, set_ev_record, spec_of, started, tv_duration, write_tv, CRunner, FfiBase,
-    CURRENT_BASE, DEBUG_MODE, STARTED, THREADING,
+    live_bases, set_ev_record, set_persist_period, spec_of, started, tv_duration, write_tv,
+    CRunner, FfiBase, CURRENT_BASE, DEBUG_MODE, STARTED, THREADING,
 };
 
 static VERSION: &CStr = c"2.1.12-stable";
@@ -117,7 +118,7 @@ pub extern "C" fn event_debug_unassign(ev: *mut Event) {
     guard((), || {
         let Some(ev) = ev_mut(ev) else { return };
         if let Some((base, id)) = ev_record(ev) {
-            if base.engine.is_keyed(id, key_of(ev)) {
+            if base.engine.keyed_busy(id, key_of(ev)) {
                 warnx("event_debug_unassign: the event is still pending; deleting it");
                 base.engine.keyed_del(id, key_of(ev), DelMode::NoBlock);
             }
@@ -458,6 +459,7 @@ pub extern "C" fn event_base_got_break(base: *mut FfiBase) -> c_int {
 /// active (libevent would corrupt its lists here), found by the struct's
 /// address, never by its bytes (which may be uninitialised): in the base
 /// it is assigned to, and in debug mode in every base.
+#[inline]
 fn forget_pending(key: usize, base: *mut FfiBase, who: &str) {
     let target = if base.is_null() {
         CURRENT_BASE.load(Ordering::Acquire)
@@ -469,24 +471,40 @@ fn forget_pending(key: usize, base: *mut FfiBase, who: &str) {
         found = b.engine.forget_key(key);
     }
     if DEBUG_MODE.load(Ordering::Relaxed) {
-        for b in live_bases() {
-            if b != target as usize {
-                if let Some(other) = base_ref(b as *const FfiBase) {
-                    found |= other.engine.forget_key(key);
-                }
+        found |= forget_in_other_bases(key, target);
+    }
+    if found {
+        warn_reassigned(key, who);
+    }
+}
+
+/// Debug mode: the struct may be pending in any base.
+#[cold]
+#[inline(never)]
+fn forget_in_other_bases(key: usize, except: *mut FfiBase) -> bool {
+    let mut found = false;
+    for b in live_bases() {
+        if b != except as usize {
+            if let Some(other) = base_ref(b as *const FfiBase) {
+                found |= other.engine.forget_key(key);
             }
         }
     }
-    if found {
-        warnx(&format!(
-            "{who}: event {key:#x} is pending or active; it is deleted first and its old callback will not run"
-        ));
-    }
+    found
+}
+
+#[cold]
+#[inline(never)]
+fn warn_reassigned(key: usize, who: &str) {
+    warnx(&format!(
+        "{who}: event {key:#x} is pending or active; it is deleted first and its old callback will not run"
+    ));
 }
 
 /// `event_assign` on a struct whose old record (if any) is gone: sets the
 /// public fields in libevent's order, so that a refused flag combination
 /// leaves them set as libevent leaves them.
+#[inline]
 fn assign_fields(
     ev: &mut Event,
     base: *mut FfiBase,
@@ -515,19 +533,25 @@ fn assign_fields(
     ev.ev_evcallback.evcb_flags = EVLIST_INIT;
     let what = Ev::from_bits(events as u16);
     if what.contains(Ev::SIGNAL) && what.intersects(Ev::READ | Ev::WRITE | Ev::CLOSED) {
-        warnx(&format!(
-            "{who}: EV_SIGNAL is not compatible with EV_READ, EV_WRITE or EV_CLOSED"
-        ));
+        warn_signal_with_io(who);
         return -1;
     }
     ev.ev_evcallback.evcb_closure = 0;
     ev.ev_timeout_pos = [0, 0];
+    set_persist_period(
+        ev,
+        libc::timeval {
+            tv_sec: 0,
+            tv_usec: 0,
+        },
+    );
     if let Some(b) = base_ref(base) {
         ev.ev_evcallback.evcb_pri = b.npri.load(Ordering::Relaxed) / 2;
     }
     0
 }
 
+#[inline]
 fn assign(
     ev: &mut Event,
     base: *mut FfiBase,
@@ -540,6 +564,14 @@ fn assign(
     started();
     forget_pending(key_of(ev), base, who);
     assign_fields(ev, base, fd, events, cb, arg, who)
+}
+
+#[cold]
+#[inline(never)]
+fn warn_signal_with_io(who: &str) {
+    warnx(&format!(
+        "{who}: EV_SIGNAL is not compatible with EV_READ, EV_WRITE or EV_CLOSED"
+    ));
 }
 
 /// `event_assign`.
@@ -588,6 +620,7 @@ pub extern "C" fn event_new(
     })
 }
 
+#[inline]
 fn del_impl(ev: *mut Event, mode: DelMode, who: &str) -> c_int {
     let Some(ev) = ev_mut(ev) else {
         warnx(&format!("{who}: NULL event"));
@@ -631,6 +664,12 @@ pub extern "C" fn event_free(ev: *mut Event) {
             return;
         }
         del_impl(ev, DelMode::Auto, "event_free");
+        // The struct goes: its record, kept idle for a next add, goes too.
+        if let Some(e) = ev_ref(ev) {
+            if let Some((base, id)) = ev_record(e) {
+                base.engine.keyed_free_idle(id, key_of(e));
+            }
+        }
         crate::mem::free(ev as *mut c_void);
     })
 }
@@ -649,11 +688,11 @@ fn keyed(ev: &mut Event, base: &FfiBase, op: KeyedOp, who: &str) -> c_int {
     let (base, prev) = match ev_record_in(ev, base) {
         Some(id) => (base, Some(id)),
         None => match ev_record(ev) {
-            Some((other, id)) if other.engine.is_keyed(id, key_of(ev)) => (other, Some(id)),
+            Some((other, id)) if other.engine.keyed_busy(id, key_of(ev)) => (other, Some(id)),
             _ => (base, None),
         },
     };
-    match base.engine.keyed(prev, &spec_of(ev), op) {
+    match base.engine.keyed(prev, &spec_of(ev, base), op) {
         Ok(id) => {
             set_ev_record(ev, base, id);
             0
@@ -678,7 +717,16 @@ pub extern "C" fn event_add(ev: *mut Event, tv: *const libc::timeval) -> c_int {
             return -1;
         };
         let timeout = decode_tv(base, tv);
-        keyed(ev, base, KeyedOp::Add(timeout), "event_add")
+        let r = keyed(ev, base, KeyedOp::Add(timeout), "event_add");
+        // A persistent event remembers the timeout it was added with (its
+        // period), across deletes, as libevent's struct does.
+        if r == 0 && ev.ev_events & (EV_PERSIST | EV_SIGNAL) == EV_PERSIST {
+            // SAFETY: NULL or a valid timeval, per the API contract.
+            if let Some(tv) = unsafe { tv.as_ref() } {
+                set_persist_period(ev, *tv);
+            }
+        }
+        r
     })
 }
 
@@ -713,6 +761,13 @@ pub extern "C" fn event_remove_timer(ev: *mut Event) -> c_int {
         if let Some((base, id)) = ev_record(ev) {
             base.engine.keyed_remove_timer(id, key_of(ev));
         }
+        set_persist_period(
+            ev,
+            libc::timeval {
+                tv_sec: 0,
+                tv_usec: 0,
+            },
+        );
         0
     })
 }
@@ -772,7 +827,7 @@ pub extern "C" fn event_base_set(base: *mut FfiBase, ev: *mut Event) -> c_int {
             return -1;
         }
         if let Some((old, id)) = ev_record(ev) {
-            if old.engine.is_keyed(id, key_of(ev)) {
+            if old.engine.keyed_busy(id, key_of(ev)) {
                 warnx("event_base_set: the event is pending or active");
                 return -1;
             }

@@ -26,6 +26,40 @@
 //! may be uninitialised): it finds a record still pending for the struct by
 //! address, in the index the engine keeps for the base it is assigned to,
 //! and in debug mode in every base.
+//!
+//! # What this costs, and the alternatives measured (issue 8)
+//!
+//! libevent's `struct event` *is* its record: its list links and heap
+//! index live in the caller's bytes, so `event_pending` is 45 instructions
+//! and `event_add` of a timer 249 (callgrind, `bench/percall.sh`). Ours
+//! pays, per call, on top of the engine's own work:
+//!
+//! * the base lock, 15–19 instructions even on a base made without
+//!   threading (a biased lock: plain loads and stores while one thread uses
+//!   the base), where libevent takes none. Kept: a program that touches a
+//!   base from a second thread without `evthread_use_pthreads` races
+//!   nothing on ours;
+//! * resolving the struct's private bytes: a table lookup and a generation
+//!   check (about 9) and the record's key compared with the struct's
+//!   address. Trusting those bytes as pointers, libevent's way, is what
+//!   turns a re-assigned or freed pending struct into memory corruption;
+//! * creating a record (on the first add after an assign) and dropping it
+//!   (at `event_free` or a re-assign): the per-base address index, about
+//!   25 instructions each way. A record whose struct is deleted is kept for
+//!   that struct's next add, so a del/add per message pays neither.
+//!   One process-wide index (the first design) serialised every base on
+//!   one mutex: each memcached connection contended with every worker's
+//!   loop. Per base, a pending struct re-assigned into *another* base is
+//!   found only in debug mode, which scans every base and drops the old
+//!   registration with a warning. Without debug mode the old base keeps
+//!   it: it may still call the old callback with the old argument, as
+//!   libevent would, but touches no byte of the struct (the record holds
+//!   its own copy of callback and argument), and drops it with the base.
+//!
+//! So the event-API calls cost 1.2–2.3× libevent's instructions (the table
+//! with the command is in `BENCHMARKS.md`); the loop itself, where a
+//! program spends its time, is within 1.1–1.2× per I/O event, and firing
+//! timers is many times faster than libevent's heap.
 
 use std::collections::HashSet;
 use std::os::raw::{c_short, c_void};
@@ -296,23 +330,48 @@ pub(crate) fn is_assigned(ev: &Event) -> bool {
     ev.ev_evcallback.evcb_flags & EVLIST_INIT != 0
 }
 
+/// The period of a persistent event, where libevent keeps it
+/// (`ev_.ev_io.ev_timeout`, its `ev_io_timeout`): set by an add with a
+/// timeout, kept by `event_del`, cleared by `event_assign` and
+/// `event_remove_timer`.
+#[inline]
+pub(crate) fn persist_period(ev: &Event) -> libc::timeval {
+    // SAFETY: every bit pattern of the 32-byte union is a valid `EvIo`
+    // (integers and a pair of raw pointers); reading it copies bytes.
+    unsafe { ev.ev_.ev_io.ev_timeout }
+}
+
+/// Stores a persistent event's period (see [`persist_period`]).
+#[inline]
+pub(crate) fn set_persist_period(ev: &mut Event, tv: libc::timeval) {
+    // Writing a `Copy` union field is safe; every variant is plain data.
+    ev.ev_.ev_io.ev_timeout = tv;
+}
+
 /// The engine description of an assigned struct. A struct whose
 /// `event_assign` failed on `EV_SIGNAL` with I/O flags still has them set,
 /// as in libevent, which then adds it as an I/O event: so do we.
 #[inline]
-pub(crate) fn spec_of(ev: &Event) -> Spec {
+pub(crate) fn spec_of(ev: &Event, base: &FfiBase) -> Spec {
     let mut events = Ev::from_bits(ev.ev_events as u16);
     if events.contains(Ev::SIGNAL) && events.intersects(Ev::READ | Ev::WRITE | Ev::CLOSED) {
         events = events.without(Ev::SIGNAL);
     }
-    Spec::c_event(
+    let mut spec = Spec::c_event(
         ev.ev_fd,
         events,
         ev.ev_evcallback.evcb_pri,
         key_of(ev),
         ev.ev_evcallback.evcb_cb_union.map_or(0, |f| f as usize),
         ev.ev_evcallback.evcb_arg as usize,
-    )
+    );
+    if events.contains(Ev::PERSIST) && !events.contains(Ev::SIGNAL) {
+        let tv = persist_period(ev);
+        if tv.tv_sec != 0 || tv.tv_usec != 0 {
+            spec.period = decode_tv(base, &tv);
+        }
+    }
+    spec
 }
 
 // ------------------------------------------------------------ timeouts

@@ -127,3 +127,63 @@ fn install_script_lays_out_a_usable_prefix() {
     assert_eq!(out.trim(), "2.1.12-stable 1");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The names of the functions a shared library exports.
+fn exported(so: &Path) -> Vec<String> {
+    let out = run(Command::new("nm").args(["-D", "--defined-only"]).arg(so));
+    let mut names: Vec<String> = out
+        .lines()
+        .filter(|l| l.contains(" T "))
+        .filter_map(|l| l.split_whitespace().last().map(str::to_owned))
+        .collect();
+    names.sort();
+    names
+}
+
+fn has_debug_info(file: &Path) -> bool {
+    run(Command::new("readelf").arg("-S").arg("-W").arg(file)).contains(".debug_info")
+}
+
+#[test]
+fn install_strips_the_libraries_and_keeps_every_export() {
+    let profile = profile_dir();
+    let built = profile.join("liboxevent_ffi.so");
+    let dir = std::env::temp_dir().join(format!("oxevent-strip-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut cmd = Command::new("bash");
+    cmd.arg(repo().join("scripts/install.sh"))
+        .arg(&dir)
+        .args(["--no-build", "--strip"]);
+    if !profile.ends_with("release") {
+        cmd.arg("--debug");
+    }
+    run(&mut cmd);
+    let so = dir.join("lib/libevent-2.1.so.7.0.1");
+    assert!(has_debug_info(&built), "the cargo build keeps line tables");
+    assert!(!has_debug_info(&so), "the installed library is stripped");
+    assert!(!has_debug_info(&dir.join("lib/libevent_core.a")));
+    let size = std::fs::metadata(&so).expect("installed").len();
+    let full = std::fs::metadata(&built).expect("built").len();
+    assert!(size * 4 < full, "stripped {size} bytes, built {full}");
+    if profile.ends_with("release") {
+        // Debian's libevent-2.1.so.7 is 0.35 MB; ours carries the Rust
+        // runtime (formatting, panics): about 0.6 MB.
+        assert!(size < 1_500_000, "the release library is {size} bytes");
+    }
+    let before = exported(&built);
+    assert!(before.len() >= 115, "{} exports", before.len());
+    assert_eq!(exported(&so), before, "stripping keeps every export");
+
+    let src = dir.join("prog.c");
+    std::fs::write(&src, PROGRAM).expect("write the C program");
+    let bin = dir.join("prog");
+    run(Command::new("gcc")
+        .arg(&src)
+        .arg(format!("-I{}", dir.join("include").display()))
+        .arg(format!("-L{}", dir.join("lib").display()))
+        .args(["-levent", "-levent_pthreads", "-o"])
+        .arg(&bin));
+    let out = run(Command::new(&bin).env("LD_LIBRARY_PATH", dir.join("lib")));
+    assert_eq!(out.trim(), "2.1.12-stable 1");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -247,6 +247,7 @@ fn spec(fd: RawFd, events: Ev) -> Spec {
         kind: kind::USER,
         transient: false,
         internal: false,
+        period: None,
     }
 }
 

@@ -63,6 +63,9 @@ pub struct Spec {
     /// Freed as soon as it is idle.
     pub transient: bool,
     pub(crate) internal: bool,
+    /// A persistent event's period carried over from an earlier add (the
+    /// C struct keeps it, as libevent's `ev_io_timeout`, across deletes).
+    pub period: Option<When>,
 }
 
 impl Spec {
@@ -79,6 +82,7 @@ impl Spec {
             kind: crate::event::kind::USER,
             transient: true,
             internal: false,
+            period: None,
         }
     }
 }
@@ -162,6 +166,8 @@ pub(crate) struct Core {
     pub(crate) free_list: Vec<u32>,
     /// The C face's records by struct address.
     pub(crate) keys: KeyIndex,
+    /// Idle C records kept for their struct's next add.
+    pub(crate) idle_kept: usize,
     /// First generation of this base's slots (distinct per base).
     pub(crate) gen_base: u32,
     /// libevent accepts I/O events on negative fds (they never fire).
@@ -219,6 +225,7 @@ impl Core {
             recs: Vec::new(),
             free_list: Vec::new(),
             keys: KeyIndex::default(),
+            idle_kept: 0,
             gen_base: next_gen_base(),
             accept_negative_fd: false,
             fds: Vec::new(),
@@ -281,7 +288,7 @@ impl Core {
 
     /// Allocates a record for `spec` (not pending). Fails only when memory
     /// runs out.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn alloc(&mut self, spec: &Spec) -> Result<EventId> {
         let nq = self.queues.len();
         let pri = spec.pri.unwrap_or((nq / 2) as u8);
@@ -321,7 +328,12 @@ impl Core {
         rec.state = st;
         rec.pri = pri;
         rec.kind = spec.kind;
-        Ok(EventId { idx, gen: rec.gen })
+        rec.cached = false;
+        let gen = rec.gen;
+        if spec.period.is_some() {
+            self.set_period(idx, spec.period);
+        }
+        Ok(EventId { idx, gen })
     }
 
     /// Adds a free slot at the end of the slab.
@@ -350,7 +362,7 @@ impl Core {
     }
 
     /// Frees a slot (it must be live and idle: not on any list).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn free_slot(&mut self, idx: u32) {
         let rec = &self.recs[idx as usize];
         if !rec.is_live() {
@@ -361,6 +373,10 @@ impl Core {
             self.keys.remove(rec.key, idx, &self.recs);
         }
         let rec = &mut self.recs[idx as usize];
+        if rec.cached {
+            rec.cached = false;
+            self.idle_kept -= 1;
+        }
         rec.state = state::FREE;
         rec.gen = rec.gen.wrapping_add(1);
         rec.key = 0;
@@ -369,7 +385,7 @@ impl Core {
     }
 
     /// The live record `id` names.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn rec(&self, id: EventId) -> Result<&Record> {
         match self.recs.get(id.idx as usize) {
             Some(r) if r.gen == id.gen && r.is_live() => Ok(r),
@@ -377,7 +393,7 @@ impl Core {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     pub(crate) fn rec_mut(&mut self, id: EventId) -> Result<&mut Record> {
         match self.recs.get_mut(id.idx as usize) {
             Some(r) if r.gen == id.gen && r.is_live() => Ok(r),
@@ -396,7 +412,7 @@ impl Core {
     }
 
     /// Whether `id` is live and belongs to the struct at `key`.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn is_keyed(&self, id: EventId, key: usize) -> bool {
         matches!(self.recs.get(id.idx as usize), Some(r) if r.gen == id.gen && r.key == key && r.is_live())
     }
@@ -406,22 +422,64 @@ impl Core {
         &mut self.recs[idx as usize]
     }
 
-    /// Frees a transient record that went idle, unless its callback runs
-    /// now (the loop frees it when the callback returns, so that a delete
-    /// from another thread can still wait for it). Returns whether freed.
-    #[inline]
+    /// A transient record that went idle: a Rust one-shot is freed; a C
+    /// record is kept (`cached`) for its struct's next add, which then
+    /// skips the allocation and the address index, unless as many are kept
+    /// as are in use (then it is freed). An idle record never fires and is
+    /// found only through its struct (by handle or by address, where
+    /// `event_assign` and `event_free` free it). A record whose callback
+    /// runs now is left to the loop, so that a delete from another thread
+    /// can still wait for it. Returns whether it was freed.
+    #[inline(always)]
     pub(crate) fn release_if_idle(&mut self, idx: u32) -> bool {
         let Some(rec) = self.recs.get(idx as usize) else {
             return false;
         };
-        if rec.state & (state::TRANSIENT | state::BUSY | state::FREE) != state::TRANSIENT {
+        if rec.state & (state::TRANSIENT | state::BUSY | state::FREE) != state::TRANSIENT
+            || rec.cached
+        {
             return false;
         }
         if self.current.is_some_and(|c| c.idx == idx) {
             return false;
         }
+        let in_use = self.recs.len() - self.free_list.len() - self.idle_kept;
+        if rec.key != 0 && rec.state & state::FINALIZING == 0 && self.idle_kept < in_use.max(64) {
+            self.recs[idx as usize].cached = true;
+            self.idle_kept += 1;
+            return false;
+        }
         self.free_slot(idx);
         true
+    }
+
+    /// Sets a persistent record's period as an add with `period` would.
+    pub(crate) fn set_period(&mut self, idx: u32, period: Option<When>) {
+        let (ns, q) = match period {
+            Some(When::After(ns)) => (ns, 0),
+            Some(When::Common(q)) => match self.common.get(q as usize) {
+                Some(c) => (c.nanos, q + 1),
+                None => (0, 0),
+            },
+            _ => (0, 0),
+        };
+        let rec = &mut self.recs[idx as usize];
+        if rec.events & (Ev::PERSIST.bits() as u8 | Ev::SIGNAL.bits() as u8)
+            == Ev::PERSIST.bits() as u8
+        {
+            rec.period = ns;
+            rec.pcommon = q;
+        }
+    }
+
+    /// A kept idle record is in use again.
+    #[inline(always)]
+    pub(crate) fn uncache(&mut self, idx: u32) {
+        let rec = &mut self.recs[idx as usize];
+        if rec.cached {
+            rec.cached = false;
+            self.idle_kept -= 1;
+        }
     }
 
     // ---------------------------------------------------------------- time
@@ -482,7 +540,7 @@ impl Core {
 
     /// libevent's `event_add_nolock_`: registers I/O or the signal if not
     /// yet, then (re)schedules the timeout if one is given.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn add(&mut self, idx: u32, when: Option<When>) -> Result<()> {
         let rec = &self.recs[idx as usize];
         let st = rec.state;
@@ -537,11 +595,21 @@ impl Core {
                 (now.saturating_add(nanos), q + 1)
             }
         };
-        if self.recs[idx as usize].state & state::TIMEOUT != 0 {
+        let rec = &mut self.recs[idx as usize];
+        let expiry_queued =
+            rec.state & state::ACTIVE != 0 && rec.res & Ev::TIMEOUT.bits() as u8 != 0;
+        if rec.state & state::TIMEOUT != 0 {
+            // A timeout refreshed (an idle timeout on every read) stays
+            // where it waits when the wheel allows; see `try_postpone`.
+            if rec.common == 0 && common == 0 && !expiry_queued && self.timers.try_postpone(idx, at)
+            {
+                self.recs[idx as usize].at = at;
+                return Ok(());
+            }
             self.remove_timeout(idx);
         }
         let rec = &mut self.recs[idx as usize];
-        if rec.state & state::ACTIVE != 0 && rec.res & Ev::TIMEOUT.bits() as u8 != 0 {
+        if expiry_queued {
             // A timeout re-added while its expiry is still queued: that
             // expiry is cancelled, as libevent does.
             if rec.events & Ev::SIGNAL.bits() as u8 != 0 {
@@ -552,7 +620,7 @@ impl Core {
         self.insert_timeout(idx, at, common)
     }
 
-    #[inline]
+    #[inline(always)]
     fn insert_timeout(&mut self, idx: u32, at: u64, common: u16) -> Result<()> {
         if common == 0 {
             self.timers
@@ -579,7 +647,7 @@ impl Core {
         Ok(())
     }
 
-    #[inline]
+    #[inline(always)]
     pub(crate) fn remove_timeout(&mut self, idx: u32) {
         let rec = &mut self.recs[idx as usize];
         rec.state &= !state::TIMEOUT;
@@ -593,7 +661,7 @@ impl Core {
         self.count_decr(st);
     }
 
-    #[inline]
+    #[inline(always)]
     pub(crate) fn remove_active(&mut self, idx: u32) {
         self.unqueue(idx);
         let rec = &mut self.recs[idx as usize];
@@ -618,7 +686,7 @@ impl Core {
     }
 
     /// libevent's `event_del_nolock_`: not pending, not active.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn del(&mut self, idx: u32) {
         let rec = &mut self.recs[idx as usize];
         if rec.events & Ev::SIGNAL.bits() as u8 != 0 {
@@ -647,7 +715,7 @@ impl Core {
     }
 
     /// Appends `idx` to its priority's queue.
-    #[inline]
+    #[inline(always)]
     fn enqueue(&mut self, idx: u32) {
         let q = self.queue_of(self.recs[idx as usize].pri);
         let tail = self.queues[q].tail;
@@ -665,7 +733,7 @@ impl Core {
     }
 
     /// Takes `idx` out of its queue.
-    #[inline]
+    #[inline(always)]
     fn unqueue(&mut self, idx: u32) {
         let (p, n, pri) = {
             let r = &self.recs[idx as usize];
@@ -694,7 +762,7 @@ impl Core {
 
     /// libevent's `event_active_nolock_`: merges results into an active
     /// event, or queues it at its priority.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn activate(&mut self, idx: u32, what: u8, ncalls: u16) {
         let rec = &mut self.recs[idx as usize];
         let st = rec.state;
@@ -896,6 +964,7 @@ impl Core {
             kind: kind::SIGNALS,
             transient: false,
             internal: true,
+            period: None,
         };
         let id = match self.alloc(&spec) {
             Ok(id) => id,
@@ -1033,6 +1102,7 @@ impl Core {
             kind: kind::WAKEUP,
             transient: false,
             internal: true,
+            period: None,
         };
         let id = match self.alloc(&spec) {
             Ok(id) => id,
@@ -1132,12 +1202,18 @@ impl Core {
     /// Re-arms a persistent event's period before its callback runs
     /// (libevent's `event_persist_closure`): relative to the deadline that
     /// expired, or to now when it ran for another reason.
+    #[inline(always)]
     pub(crate) fn rearm_persist(&mut self, idx: u32) {
+        // Most persistent events (I/O with no timeout) have no period.
+        if self.recs[idx as usize].period != 0 {
+            self.rearm_period(idx);
+        }
+    }
+
+    #[inline(never)]
+    fn rearm_period(&mut self, idx: u32) {
         let now = self.now();
         let rec = &self.recs[idx as usize];
-        if rec.period == 0 {
-            return;
-        }
         let delay = rec.period;
         let relative = if rec.res & Ev::TIMEOUT.bits() as u8 != 0 {
             rec.at

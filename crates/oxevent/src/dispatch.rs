@@ -282,7 +282,7 @@ impl Engine {
 
     /// Runs one job unlocked, then clears `current`, wakes deleters waiting
     /// for it, and frees a transient record that went idle.
-    #[inline]
+    #[inline(always)]
     fn run_job<'a, R: Runner>(
         &'a self,
         mut core: LockGuard<'a, Core>,

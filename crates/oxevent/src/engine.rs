@@ -354,14 +354,14 @@ impl Engine {
     /// outstanding.
     #[inline]
     pub(crate) fn notify(&self, core: &mut Core) {
-        if core.running_loop && !core.notify_pending {
+        if core.running_loop && !core.notify_pending && core.loop_thread != sys::thread_pointer() {
             self.notify_slow(core);
         }
     }
 
     #[inline(never)]
     fn notify_slow(&self, core: &mut Core) {
-        if core.notify_fd >= 0 && core.loop_thread != sys::thread_pointer() {
+        if core.notify_fd >= 0 {
             core.notify_pending = true;
             core.wakeups += 1;
             sys::eventfd_signal(core.notify_fd);
@@ -454,7 +454,7 @@ impl Engine {
         Ok(self.del_locked(core, id, mode))
     }
 
-    #[inline]
+    #[inline(always)]
     fn del_locked<'a>(&'a self, mut core: LockGuard<'a, Core>, id: EventId, mode: DelMode) -> bool {
         let events = core.recs[id.idx as usize].events;
         core.del(id.idx);
@@ -571,7 +571,7 @@ impl Engine {
     /// The C face's `event_add`/`event_active`/`event_finalize` entry: finds
     /// the live record `prev` names for the struct at `spec.key`, or creates
     /// a transient one from `spec`, then applies `op`, in one lock.
-    #[inline]
+    #[inline(always)]
     pub fn keyed(&self, prev: Option<EventId>, spec: &Spec, op: KeyedOp) -> Result<EventId> {
         let mut core = self.lock();
         crate::log::debug_log_core!(
@@ -588,7 +588,24 @@ impl Engine {
         );
         let found = prev.filter(|p| core.is_keyed(*p, spec.key));
         let (id, created) = match found {
-            Some(id) => (id, false),
+            Some(id) => {
+                let rec = &core.recs[id.idx as usize];
+                if rec.cached {
+                    // Kept idle since its last run: it takes the struct's
+                    // current fields, as a new record would.
+                    check_spec(spec.fd, spec.events)?;
+                    core.uncache(id.idx);
+                    let rec = core.r(id.idx);
+                    rec.cb = spec.cb;
+                    rec.arg = spec.arg;
+                    rec.fd = spec.fd;
+                    rec.events = spec.events.bits() as u8;
+                    rec.pri = spec.pri.unwrap_or(rec.pri);
+                    let period = spec.period;
+                    core.set_period(id.idx, period);
+                }
+                (id, false)
+            }
             None => {
                 check_spec(spec.fd, spec.events)?;
                 (core.alloc(spec)?, true)
@@ -613,6 +630,8 @@ impl Engine {
             Err(e) => {
                 if created {
                     core.free_slot(id.idx);
+                } else {
+                    core.release_if_idle(id.idx);
                 }
                 Err(e)
             }
@@ -621,7 +640,7 @@ impl Engine {
 
     /// The C face's `event_del`: deletes `id` only if it is live and
     /// belongs to `key`.
-    #[inline]
+    #[inline(always)]
     pub fn keyed_del(&self, id: EventId, key: usize, mode: DelMode) {
         let mut core = self.lock();
         if core.is_keyed(id, key) {
@@ -633,15 +652,17 @@ impl Engine {
     /// Deletes and frees the record of the struct at `key` (the program
     /// re-assigns that memory while it is pending), found by address.
     /// Returns whether there was one.
+    #[inline(always)]
     pub fn forget_key(&self, key: usize) -> bool {
         let mut core = self.lock();
-        let mut found = false;
+        if core.keys.is_empty() {
+            return false;
+        }
+        let mut busy = false;
         while let Some(idx) = core.keys.find(key, &core.recs) {
-            found = true;
-            let id = EventId {
-                idx,
-                gen: core.recs[idx as usize].gen,
-            };
+            let rec = &core.recs[idx as usize];
+            let id = EventId { idx, gen: rec.gen };
+            busy |= rec.state & state::BUSY != 0;
             core.del(idx);
             if core.current == Some(id) {
                 // Its callback runs now: it can no longer be found by its
@@ -652,16 +673,34 @@ impl Engine {
                 core.free_slot(idx);
             }
         }
-        if found {
+        if busy {
             self.notify(&mut core);
         }
-        found
+        busy
+    }
+
+    /// Frees the record of the struct at `key` if it is idle (the struct is
+    /// about to be freed: `event_free`).
+    pub fn keyed_free_idle(&self, id: EventId, key: usize) {
+        let mut core = self.lock();
+        if core.is_keyed(id, key)
+            && core.recs[id.idx as usize].state & state::BUSY == 0
+            && core.current != Some(id)
+        {
+            core.free_slot(id.idx);
+        }
+    }
+
+    /// Whether `id` is the pending or active record of the struct at `key`.
+    pub fn keyed_busy(&self, id: EventId, key: usize) -> bool {
+        let core = self.lock();
+        core.is_keyed(id, key) && core.recs[id.idx as usize].state & state::BUSY != 0
     }
 
     /// `event_pending` for the struct at `key`: the flags of `mask` that
     /// are pending or active and the deadline, or `None` if `id` is not
     /// its live record.
-    #[inline]
+    #[inline(always)]
     pub fn keyed_pending(&self, id: EventId, key: usize, mask: Ev) -> Option<(Ev, Option<u64>)> {
         let core = self.lock();
         if !core.is_keyed(id, key) {
@@ -788,6 +827,7 @@ impl Engine {
             kind: kind::EXIT,
             transient: true,
             internal: false,
+            period: None,
         };
         let id = core.alloc(&spec)?;
         match delay {

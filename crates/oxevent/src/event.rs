@@ -177,6 +177,9 @@ pub(crate) struct Record {
     pub(crate) state: u8,
     pub(crate) pri: u8,
     pub(crate) kind: u8,
+    /// An idle C record kept for its struct's next add (see
+    /// `Core::release_if_idle`).
+    pub(crate) cached: bool,
 }
 
 impl Record {
@@ -202,6 +205,7 @@ impl Record {
             state: state::FREE,
             pri: 0,
             kind: kind::USER,
+            cached: false,
         }
     }
 

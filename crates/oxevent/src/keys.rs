@@ -34,7 +34,7 @@ pub(crate) struct KeyIndex {
 impl KeyIndex {
     /// Makes room for one more entry (fallible), so that
     /// [`KeyIndex::insert`] never allocates.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn reserve_one(&mut self, recs: &[Record]) -> Result<(), TryReserveError> {
         if (self.len + 1) * 2 > self.table.len() {
             self.grow(recs)?;
@@ -56,7 +56,7 @@ impl KeyIndex {
         Ok(())
     }
 
-    #[inline]
+    #[inline(always)]
     fn place(&mut self, key: usize, idx: u32) {
         let mask = self.table.len() - 1;
         let mut p = hash(key, self.bits);
@@ -67,14 +67,20 @@ impl KeyIndex {
     }
 
     /// Enters record `idx` under `key` (room was reserved).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn insert(&mut self, key: usize, idx: u32) {
         self.place(key, idx);
         self.len += 1;
     }
 
-    /// A live record entered under `key`, if any.
+    /// Whether no record is entered.
     #[inline]
+    pub(crate) fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// A live record entered under `key`, if any.
+    #[inline(always)]
     pub(crate) fn find(&self, key: usize, recs: &[Record]) -> Option<u32> {
         if self.len == 0 {
             return None;
@@ -95,7 +101,7 @@ impl KeyIndex {
 
     /// Removes record `idx`, entered under `key` (the record still holds
     /// its key: the other entries' homes are computed from theirs).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn remove(&mut self, key: usize, idx: u32, recs: &[Record]) {
         if self.len == 0 {
             return;

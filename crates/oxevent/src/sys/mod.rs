@@ -159,15 +159,17 @@ pub(crate) fn ready_fd(r: &Ready) -> RawFd {
     data as u32 as RawFd
 }
 
-/// The results of a ready entry, as libevent's epoll backend maps them: a
-/// hang-up or error wakes readers and writers (and nothing else);
-/// otherwise EPOLLIN is READ, EPOLLOUT is WRITE and EPOLLRDHUP is CLOSED.
-/// The other backends encode their results without the hang-up bits, so
-/// their own mapping comes through unchanged.
+/// The results of a ready entry, as libevent 2.1's epoll backend maps them:
+/// an error, or a hang-up without `EPOLLRDHUP`, wakes readers and writers
+/// (and nothing else); otherwise EPOLLIN is READ, EPOLLOUT is WRITE and
+/// EPOLLRDHUP is CLOSED. The other backends encode their results without
+/// the error and hang-up bits, so their own mapping comes through unchanged.
 #[inline]
 pub(crate) fn ready_ev(r: &Ready) -> Ev {
     let what = r.events;
-    let bits = if what & 0x18 != 0 {
+    let err = what & 0x8 != 0;
+    let hup_only = what & 0x10 != 0 && what & 0x2000 == 0;
+    let bits = if err || hup_only {
         0x6
     } else {
         ((what & 0x1) << 1) | (what & 0x4) | ((what >> 6) & 0x80)

@@ -417,11 +417,13 @@ impl TimerWheel {
         let s = slot as usize;
         let b = bucket_of(at);
         if s < self.locs.len() && self.locs[s].tag == NONE {
-            if self.len == 0
-                && self.run.is_empty()
-                && self.late.is_empty()
-                && self.opened.summary == 0
-            {
+            if self.len == 0 {
+                // Nothing scheduled: what the run holds is garbage, and
+                // the cursor may jump (a timer re-armed from its own
+                // callback, the bucket it fired from still opened).
+                if !(self.run.is_empty() && self.late.is_empty() && self.opened.summary == 0) {
+                    self.clear_run();
+                }
                 self.cur = b;
             }
             let i = index_of(b);
@@ -470,8 +472,60 @@ impl TimerWheel {
         Ok(())
     }
 
+    /// Moves a scheduled slot's deadline to `at` without moving its entry,
+    /// where that keeps every invariant; returns false (nothing changed)
+    /// otherwise, and the caller re-schedules. Two cases, both the refresh
+    /// of an idle timeout (a bufferevent's on every read):
+    /// * the slot sits in an unopened wheel bucket and `at` falls in the
+    ///   same bucket (buckets are unsorted until opened);
+    /// * the slot waits in the overflow heap and `at` is not earlier: the
+    ///   heap entry keeps its earlier key, and whoever looks at the heap's
+    ///   top ([`Self::fix_overflow_top`], [`Self::advance`],
+    ///   [`Self::take_overflow`]) moves such entries to their real place
+    ///   first: a compare and a store instead of two sifts.
+    ///
+    /// Counts as a new schedule for the order of equal deadlines.
+    #[inline(always)]
+    pub(crate) fn try_postpone(&mut self, slot: u32, at: u64) -> bool {
+        let s = slot as usize;
+        let (Some(l), Some(k)) = (self.locs.get(s), self.keys.get(s)) else {
+            return false;
+        };
+        let in_place = if (l.tag as usize) < WHEEL_BUCKETS {
+            bucket_of(at) == bucket_of(k.at) && !self.opened.get(l.tag as usize)
+        } else {
+            l.tag == OVER && at >= k.at
+        };
+        if in_place {
+            self.seq += 1;
+            self.keys[s] = Key { at, seq: self.seq };
+        }
+        in_place
+    }
+
+    /// Re-keys postponed entries at the overflow heap's top until the top
+    /// holds its slot's real deadline; entries whose deadline is now within
+    /// the horizon go to the wheel or the run. Returns whether any did.
+    fn fix_overflow_top(&mut self) -> bool {
+        let mut placed = false;
+        while let Some((a, slot)) = self.overflow.peek() {
+            let k = self.keys[slot as usize];
+            if k.at == a {
+                break;
+            }
+            if bucket_of(k.at) >= self.cur + W {
+                self.overflow.schedule(slot, k.at);
+            } else {
+                self.overflow.remove(slot);
+                self.place_near(slot, k.at, k.seq);
+                placed = true;
+            }
+        }
+        placed
+    }
+
     /// Unschedules `slot`; returns whether it was scheduled.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn remove(&mut self, slot: u32) -> bool {
         match self.locs.get(slot as usize) {
             Some(l) if l.tag != NONE => {
@@ -700,6 +754,9 @@ impl TimerWheel {
                 }
             }
             if best_bucket.map_or(true, |b| b >= self.cur + W) {
+                if self.fix_overflow_top() {
+                    continue;
+                }
                 if let Some((at, _)) = self.overflow.peek() {
                     if best.map_or(true, |(e, _)| at <= e.at) {
                         self.take_overflow(at);
@@ -716,6 +773,27 @@ impl TimerWheel {
         let i = index_of(bw);
         self.nonempty.clear(i);
         self.opened.set(i);
+        if self.buckets[i].len() == 1 && self.run.len() < self.run.capacity() {
+            // One entry (a sparse wheel, or a timer re-armed every turn):
+            // no batch to sort, and the bucket keeps its buffer.
+            let slot = self.buckets[i][0];
+            self.buckets[i].clear();
+            let k = self.keys[slot as usize];
+            let e = Entry {
+                at: k.at,
+                seq: k.seq,
+                slot,
+                origin: i as u32,
+            };
+            self.run_live += 1;
+            if fits_at_back(&self.run, e.key()) {
+                self.run.push(e);
+            } else {
+                let pos = self.run.partition_point(|x| x.key() > e.key());
+                self.run.insert(pos, e);
+            }
+            return;
+        }
         let mut slots = std::mem::take(&mut self.buckets[i]);
         let n = slots.len();
         let into_run = self.run.is_empty();
@@ -770,6 +848,13 @@ impl TimerWheel {
             if a != at {
                 break;
             }
+            let real = self.keys[slot as usize].at;
+            if real != a {
+                // Postponed in place: later than `at`, so still beyond
+                // the horizon.
+                self.overflow.schedule(slot, real);
+                continue;
+            }
             self.overflow.remove(slot);
             self.locs[slot as usize].tag = RUN;
             batch.push(Entry {
@@ -798,13 +883,18 @@ impl TimerWheel {
         }
         self.cur = to;
         // Overflow entries whose bucket is now within the horizon.
-        while let Some((at, slot)) = self.overflow.peek() {
-            if bucket_of(at) >= self.cur + W {
+        while let Some((a, slot)) = self.overflow.peek() {
+            if bucket_of(a) >= self.cur + W {
                 break;
             }
+            let k = self.keys[slot as usize];
+            if bucket_of(k.at) >= self.cur + W {
+                // Postponed in place beyond the new horizon: re-keyed.
+                self.overflow.schedule(slot, k.at);
+                continue;
+            }
             self.overflow.remove(slot);
-            let seq = self.keys[slot as usize].seq;
-            self.place_near(slot, at, seq);
+            self.place_near(slot, k.at, k.seq);
         }
     }
 
@@ -868,7 +958,9 @@ mod tests {
                 match l.tag {
                     NONE => continue,
                     OVER => {
-                        assert_eq!(self.overflow.deadline(slot as u32), Some(k.at));
+                        // Postponed entries keep an earlier heap key.
+                        let d = self.overflow.deadline(slot as u32).expect("in the heap");
+                        assert!(d <= k.at, "heap key {d} after the deadline {}", k.at);
                         assert!(bucket_of(k.at) >= self.cur + W, "overflow within horizon");
                     }
                     t if self.in_run(t) => in_run += 1,
@@ -1162,11 +1254,29 @@ mod tests {
         let mut recent = Vec::new();
         for op in 0..ops {
             match rng.below(100) {
-                0..=39 => {
+                0..=29 => {
                     let slot = rng.below(slots) as u32;
                     let at = deadline(&mut rng, now, &mut recent);
                     w.schedule(slot, at).unwrap();
                     m.schedule(slot, at);
+                }
+                30..=39 => {
+                    // A refresh, as the engine does it: in place when the
+                    // wheel allows, else a schedule.
+                    let slot = rng.below(slots) as u32;
+                    if let Some(d) = m.deadline(slot) {
+                        let at = match rng.below(5) {
+                            0 => d,
+                            1 => d.saturating_add(rng.below(G)),
+                            2 => d.saturating_sub(rng.below(G)),
+                            3 => d.saturating_add(rng.below(W * G)),
+                            _ => d.saturating_add(rng.below(8 * W * G)),
+                        };
+                        if !w.try_postpone(slot, at) {
+                            w.schedule(slot, at).unwrap();
+                        }
+                        m.schedule(slot, at);
+                    }
                 }
                 40..=54 => {
                     let slot = rng.below(slots + 2) as u32;
