@@ -373,7 +373,7 @@ pub extern "C" fn evbuffer_copyout(
 }
 
 /// `evbuffer_drain`. Draining more than is buffered empties the buffer
-/// (libevent's 0); a debug message says so.
+/// (libevent's 0) with a warning, or a debug message for `(size_t)-1`.
 #[no_mangle]
 pub extern "C" fn evbuffer_drain(buf: *mut FfiBuffer, len: usize) -> c_int {
     guard(-1, || {
@@ -386,10 +386,20 @@ pub extern "C" fn evbuffer_drain(buf: *mut FfiBuffer, len: usize) -> c_int {
         s.after_change();
         match r {
             Ok(have) => {
-                if len > have && oxevent::log::debug_enabled() {
-                    oxevent::log::debug(format_args!(
-                        "{who}: asked for {len} bytes, {have} buffered: drained them all"
-                    ));
+                // libevent empties the buffer silently. A length past the
+                // end is a miscount worth a warning, except `(size_t)-1`,
+                // the "drain everything" idiom, which only debug logging
+                // reports.
+                if len > have {
+                    if len != usize::MAX {
+                        warnx(&format!(
+                            "{who}: asked for {len} bytes, {have} buffered: drained them all"
+                        ));
+                    } else if oxevent::log::debug_enabled() {
+                        oxevent::log::debug(format_args!(
+                            "{who}: drained all {have} bytes (length (size_t)-1)"
+                        ));
+                    }
                 }
                 0
             }

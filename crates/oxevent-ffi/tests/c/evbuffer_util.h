@@ -11,6 +11,8 @@
 #include <event2/buffer.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include "check.h"
 
@@ -52,6 +54,29 @@ static inline void fill_pattern(unsigned char *p, size_t n, unsigned seed)
     size_t i;
     for (i = 0; i < n; i++)
         p[i] = (unsigned char)((i * 31u + seed * 7u + (i >> 8)) & 0xff);
+}
+
+/* A temporary file holding the n bytes at data, already unlinked (so
+ * parallel runs never collide and nothing is left behind); returns its
+ * descriptor, positioned at 0, or -1. */
+static inline int temp_file_with(const void *data, size_t n)
+{
+    char path[] = "/tmp/oxevent-evbuffer-XXXXXX";
+    int fd = mkstemp(path);
+    if (fd < 0)
+        return -1;
+    unlink(path);
+    if (write_all(fd, data, n) != 0 || lseek(fd, 0, SEEK_SET) != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* Whether fd is an open descriptor. */
+static inline int fd_is_open(int fd)
+{
+    return fcntl(fd, F_GETFD) != -1;
 }
 
 #endif /* OXEVENT_TEST_EVBUFFER_UTIL_H */
