@@ -12,6 +12,41 @@
 //! Files: `handle.rs` (the C object, locking, callbacks plumbing),
 //! `search.rs` (positions, search, lines, peek), `files.rs` (references,
 //! file segments, sockets), `callbacks.rs` (the callback API).
+//!
+//! # What this module owns
+//!
+//! The C types' meaning only: `struct evbuffer *` is an [`FfiBuffer`]
+//! (`handle.rs`), `struct evbuffer_ptr` an offset plus a stamp that tells a
+//! position of this buffer's current content from a stale or foreign one
+//! (`search.rs`), `struct evbuffer_iovec` a `struct iovec` (`abi.rs`, with
+//! libevent's layout asserted there and in `tests/c/evbuffer_layout.c`).
+//! The bytes, chunks, searches and I/O are the engine's
+//! ([`oxevent::buffer`]).
+//!
+//! # What it must never do
+//!
+//! Let a panic unwind into C (every export runs inside `guard`), read or
+//! write the program's memory beyond the lengths the program passed, hand
+//! the engine a pointer into the program's memory that outlives the call
+//! (references are wrapped with their cleanup, never borrowed), or call a C
+//! callback while the engine is inside a call (`handle.rs`).
+//!
+//! # Where it differs from libevent 2.1.12, on purpose
+//!
+//! Same return values, plus a log line through the log callback where
+//! libevent is silent (`tests/c/improved_evbuffer_bad_input_logs.c`):
+//! adds that cannot fit, drains past the end (except `(size_t)-1`, the
+//! "drain everything" idiom), expansions beyond memory, positions past the
+//! end, stale or from another buffer, `EVBUFFER_PTR_*` modes out of range,
+//! commits that do not match the reservation or come after the buffer
+//! changed, writes to a frozen end, file segments on a closed or
+//! too-short descriptor. Where libevent crashes or reads garbage, ours
+//! refuses: `evbuffer_copyout_from` at the end position or from a position
+//! of -1 (libevent dereferences a NULL chain), a file shorter than the
+//! segment's range (libevent maps it: zeros, or `SIGBUS` a page further;
+//! ours reads with `pread` and refuses), `evbuffer_write_atmost` with
+//! `EVBUFFER_FLAG_DRAINS_TO_FD` (libevent's `sendfile` ignores the limit,
+//! `tests/c/improved_evbuffer_sendfile_atmost.c`).
 
 mod callbacks;
 mod files;
@@ -381,6 +416,11 @@ pub extern "C" fn evbuffer_drain(buf: *mut FfiBuffer, len: usize) -> c_int {
         let Some(s) = enter(buf, who) else { return -1 };
         let r = s.op(|b| {
             let have = b.len();
+            // libevent refuses any drain of a frozen, non-empty start, even
+            // of 0 bytes (the engine takes 0 bytes as nothing to refuse).
+            if len == 0 && have > 0 && b.is_frozen(Side::Start) {
+                return Err(oxevent::buffer::BufferError::Frozen(Side::Start).into());
+            }
             b.drain(len).map(|_| have)
         });
         s.after_change();

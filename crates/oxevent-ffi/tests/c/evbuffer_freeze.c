@@ -21,6 +21,7 @@ int main(void)
 
     CHECK_INT(evbuffer_freeze(b, 1), 0);
     CHECK_INT(evbuffer_drain(b, 1), -1);
+    CHECK_INT(evbuffer_drain(b, 0), -1); /* even 0 bytes, on a non-empty buffer */
     CHECK_INT(evbuffer_remove(b, out, 4), -1);
     CHECK_INT(evbuffer_copyout(b, out, 4), -1);
     CHECK_INT(evbuffer_prepend(b, "x", 1), -1);

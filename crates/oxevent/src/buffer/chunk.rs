@@ -219,7 +219,11 @@ impl Chunk {
         }
         let init = v.len();
         let new_end = end + data.len();
-        if new_end <= init {
+        if end == init {
+            // The usual case: the bytes go right after the initialized
+            // part (one capacity check and one copy).
+            v.extend_from_slice(data);
+        } else if new_end <= init {
             v[end..new_end].copy_from_slice(data);
         } else {
             let k = init - end;
