@@ -285,21 +285,25 @@ pub(crate) fn new_buffer() -> *mut FfiBuffer {
 
 /// Borrows a buffer from C: NULL, or a pointer whose magic is wrong (a
 /// freed buffer, or not a buffer at all), gives `None` and a log line.
-#[inline]
+#[inline(always)]
 fn buf_ref<'a>(p: *const FfiBuffer, who: &str) -> Option<&'a FfiBuffer> {
     // SAFETY: per libevent's contract the pointer is NULL or a buffer from
     // evbuffer_new not yet freed; the magic word catches some misuse.
     match unsafe { p.as_ref() } {
         Some(b) if b.magic == MAGIC => Some(b),
-        Some(_) => {
-            warnx(&format!("{who}: not a live evbuffer"));
-            None
-        }
-        None => {
-            warnx(&format!("{who}: NULL evbuffer"));
-            None
-        }
+        other => not_a_buffer(other.is_some(), who),
     }
+}
+
+#[cold]
+#[inline(never)]
+fn not_a_buffer<'a>(non_null: bool, who: &str) -> Option<&'a FfiBuffer> {
+    if non_null {
+        warnx(&format!("{who}: not a live evbuffer"));
+    } else {
+        warnx(&format!("{who}: NULL evbuffer"));
+    }
+    None
 }
 
 /// A call inside a buffer (see the module docs); leaves on drop.
@@ -308,8 +312,9 @@ pub(crate) struct Session<'a> {
 }
 
 /// Enters the buffer `p` for an export named `who`; `None` (after a log
-/// line) when it cannot be used now.
-#[inline]
+/// line) when it cannot be used now. Inlined into every export: the fast
+/// path (no lock, this thread alone) is a handful of loads and stores.
+#[inline(always)]
 pub(crate) fn enter<'a>(p: *const FfiBuffer, who: &str) -> Option<Session<'a>> {
     let b = buf_ref(p, who)?;
     // SAFETY: `lock` changes only while no thread is inside (see
@@ -325,13 +330,7 @@ pub(crate) fn enter<'a>(p: *const FfiBuffer, who: &str) -> Option<Session<'a>> {
         // across the user code that led here (module rule).
         let m = unsafe { &mut *b.meta.get() };
         if m.in_op {
-            if let Some(l) = lock {
-                l.unlock();
-            }
-            warnx(&format!(
-                "{who}: called on an evbuffer from a cleanup function while the buffer is being changed; refused"
-            ));
-            return None;
+            return refuse_entry(b, who, true);
         }
         m.depth += 1;
     } else if owner == 0 {
@@ -341,15 +340,29 @@ pub(crate) fn enter<'a>(p: *const FfiBuffer, who: &str) -> Option<Session<'a>> {
     } else {
         // With locking enabled the lock keeps other threads out, so only a
         // buffer without locking used by two threads at once gets here.
-        if let Some(l) = lock {
-            l.unlock();
-        }
+        return refuse_entry(b, who, false);
+    }
+    Some(Session { b })
+}
+
+/// The refusals of [`enter`]: releases the lock it took, logs.
+#[cold]
+#[inline(never)]
+fn refuse_entry<'a>(b: &FfiBuffer, who: &str, from_cleanup: bool) -> Option<Session<'a>> {
+    // SAFETY: as in `enter`.
+    if let Some(l) = unsafe { &*b.lock.get() } {
+        l.unlock();
+    }
+    if from_cleanup {
+        warnx(&format!(
+            "{who}: called on an evbuffer from a cleanup function while the buffer is being changed; refused"
+        ));
+    } else {
         warnx(&format!(
             "{who}: evbuffer used by two threads at once without evbuffer_enable_locking; refused"
         ));
-        return None;
     }
-    Some(Session { b })
+    None
 }
 
 impl Drop for Session<'_> {
