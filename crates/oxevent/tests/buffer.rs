@@ -623,6 +623,30 @@ fn socket_read_and_write_round_trip() {
     assert_eq!(inp.read_fd(&b, 100).unwrap(), 0, "end of file");
 }
 
+/// A write gathers up to 8 chunks on the stack and longer chains in a
+/// heap list (up to 128 slices): both paths send every byte in order.
+#[test]
+fn writes_of_short_and_long_chunk_chains_keep_order() {
+    let (a, mut b) = UnixStream::pair().unwrap();
+    for chunks in [1usize, 7, 8, 9, 40, 200] {
+        let mut buf = Buffer::new();
+        let mut want = Vec::new();
+        for i in 0..chunks {
+            let piece: Vec<u8> = (0..100).map(|k| (i * 7 + k) as u8).collect();
+            want.extend_from_slice(&piece);
+            buf.add_reference(piece).unwrap();
+        }
+        let mut sent = 0;
+        while !buf.is_empty() {
+            sent += buf.write_fd(&a).unwrap();
+        }
+        assert_eq!(sent, want.len());
+        let mut got = vec![0u8; want.len()];
+        b.read_exact(&mut got).unwrap();
+        assert_eq!(got, want, "{chunks} chunks");
+    }
+}
+
 #[test]
 fn read_fd_default_reads_at_most_4096() {
     let (a, mut b) = UnixStream::pair().unwrap();

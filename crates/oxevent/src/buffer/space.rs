@@ -391,7 +391,7 @@ impl Buffer {
             }
             self.mods += 1;
         }
-        let mut lens = Vec::new();
+        let mut lens = Vec::with_capacity(max.min(self.chunks.len() - first));
         let mut left = n;
         for c in self.chunks.range(first..) {
             if left == 0 || lens.len() == max {
