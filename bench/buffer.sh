@@ -16,7 +16,7 @@
 #   --write      replace the <!-- evbuffer:begin/end --> section of
 #                BENCHMARKS.md (appended at the end if missing)
 #   --rounds K   interleaved rounds (default 5)
-#   --callgrind  also count instructions per op (readln, add/drain) with
+#   --callgrind  also count instructions per op (adds, moves, readln, copyout, sockets) with
 #                callgrind, which is repeatable where wall time is not
 #
 # Environment: OXEVENT_PREFIX (default <repo>/target/oxevent-prefix, made by
@@ -103,17 +103,23 @@ cgtsv=$out/buffer-cg.tsv
 : >"$cgtsv"
 if [ "$callgrind" = 1 ]; then
     log "callgrind"
-    # Whole-process instructions of a run minus those of an empty run (-w
-    # matching nothing), divided by the operations: setup included, the
-    # same for both libraries.
-    for w in readln_crlf add_drain_16 add_buffer_64chunks; do
+    # Instructions inside one function of the C program (--toggle-collect),
+    # at 10% size, divided by the operations it did: "workload toggle ops".
+    cg_cases=(
+        "add_16_bulk add_16_bulk 100000"
+        "add_drain_16 add_drain_16 100000"
+        "add_buffer_64chunks add_buffer_64chunks 100000"
+        "readln_crlf readln_loop 100000"
+        "copyout_4k copyout_4k 20000"
+        "socket_64k_write_read socket_64k 409"
+    )
+    for c in "${cg_cases[@]}"; do
+        read -r w fn ops <<<"$c"
         for lib in debian ours; do
-            ir() {
-                with_lib "$lib" valgrind --tool=callgrind --callgrind-out-file=/dev/null \
-                    "$out/buffer" -r 1 -s 10 -w "$1" 2>&1 >/dev/null |
-                    sed -n 's/^==[0-9]*== Collected : *\([0-9]*\).*/\1/p' | tail -1
-            }
-            printf '%s\t%s\t%s\t%s\n' "$lib" "$w" "$(ir "$w")" "$(ir nothing-matches)" >>"$cgtsv"
+            ir=$(with_lib "$lib" valgrind --tool=callgrind --callgrind-out-file=/dev/null \
+                    --toggle-collect="$fn" "$out/buffer" -r 1 -s 10 -w "$w" 2>&1 >/dev/null |
+                 sed -n 's/^==[0-9]*== Collected : *\([0-9]*\).*/\1/p' | tail -1)
+            printf '%s\t%s\t%s\t%s\n' "$lib" "$w" "${ir:-fail}" "$ops" >>"$cgtsv"
         done
     done
 fi
@@ -190,17 +196,20 @@ lines.append("| KiB above start ({} MiB held) | {} | {} | {} |".format(
 
 cg = [l.rstrip("\n").split("\t") for l in open(E["CGTSV"]) if l.strip()]
 if cg:
-    ops = {"readln_crlf": 100000, "add_drain_16": 100000, "add_buffer_64chunks": 100000}
-    lines += ["", "| callgrind, instr/op (whole process minus an empty run, -s 10) | debian | ours |", "|---|---:|---:|"]
+    lines += ["", "| callgrind: instructions per operation (10% size) | debian | ours (C) | ours/debian |",
+              "|---|---:|---:|---:|"]
     per = collections.defaultdict(dict)
-    for lib, w, full, empty in cg:
+    order_cg = []
+    for lib, w, ir, ops in cg:
+        if w not in order_cg:
+            order_cg.append(w)
         try:
-            per[w][lib] = (int(full) - int(empty)) / ops[w]
+            per[w][lib] = int(ir) / int(ops)
         except ValueError:
             per[w][lib] = None
-    for w in ops:
-        if w in per:
-            lines.append(f"| {w} | {fmt(per[w].get('debian'), 0)} | {fmt(per[w].get('ours'), 0)} |")
+    for w in order_cg:
+        d, o = per[w].get("debian"), per[w].get("ours")
+        lines.append(f"| {labels.get(w, w)} | {fmt(d, 0)} | {fmt(o, 0)} | {fmt(o / d if d and o else None, 2)} |")
 
 notes = [
     f"- {E['ROUNDS']} interleaved rounds (debian and ours alternate which runs first, the Rust API runs third); "
@@ -211,6 +220,8 @@ notes = [
     "(13 MB, added in 4 KiB pieces) and 1M 16-byte adds, minus the figure at start.",
     "- Slower than libevent in this run: " + (", ".join(slower) if slower else "nothing") + ".",
 ]
+notes_file = os.path.join(os.path.dirname(E["MD"]), "bench", "buffer-notes.md")
+extra = open(notes_file).read().strip() if os.path.exists(notes_file) else ""
 table = "\n".join(lines)
 print(table)
 print()
@@ -234,6 +245,7 @@ if E["WRITE"] == "1":
         table,
         "",
         *notes,
+        *(["", extra] if extra else []),
         end,
     ])
     path = E["MD"]
