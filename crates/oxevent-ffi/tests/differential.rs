@@ -1061,3 +1061,64 @@ fn exported_symbols_cover_checklist() {
         missing.join("\n  ")
     );
 }
+
+// ---------------------------------------------------------------------------
+// Our headers: each one alone compiles cleanly as C99 and as C++
+
+#[test]
+fn each_header_compiles_alone_as_pedantic_c99_and_cxx() {
+    let cfg = Config::from_env();
+    let include = cfg.crate_dir.join("include");
+    let work = WorkDir::new("headers", cfg.keep);
+    let mut headers = Vec::new();
+    for dir in [include.clone(), include.join("event2")] {
+        for entry in fs::read_dir(&dir).unwrap_or_else(|e| panic!("read {}: {e}", dir.display())) {
+            let path = entry.expect("dir entry").path();
+            if path.extension().is_some_and(|e| e == "h") {
+                let rel = path
+                    .strip_prefix(&include)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
+                headers.push(rel);
+            }
+        }
+    }
+    headers.sort();
+    assert!(
+        headers.iter().any(|h| h == "event2/buffer.h"),
+        "no event2/buffer.h among {headers:?}"
+    );
+    let mut failures = Vec::new();
+    for (i, h) in headers.iter().enumerate() {
+        for (compiler, ext, std) in [("gcc", "c", "-std=c99"), ("g++", "cc", "-std=c++11")] {
+            let src = work.path.join(format!("h{i}.{ext}"));
+            fs::write(
+                &src,
+                format!("#include <{h}>\nint main(void) {{ return 0; }}\n"),
+            )
+            .expect("write header test");
+            let mut cmd = Command::new(compiler);
+            cmd.args([
+                std,
+                "-Wall",
+                "-Wextra",
+                "-pedantic",
+                "-Werror",
+                "-fsyntax-only",
+            ])
+            .arg("-I")
+            .arg(&include)
+            .arg(&src);
+            if let Err(e) = run_tool(cmd) {
+                failures.push(format!("{h} ({compiler}): {e}"));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} header check(s) failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
