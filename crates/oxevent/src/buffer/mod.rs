@@ -806,7 +806,26 @@ impl Buffer {
     }
 
     /// Removes `n <= len` bytes from the start (no checks, no callbacks).
+    #[inline(always)]
     fn drain_front(&mut self, n: usize) {
+        // The usual case, inlined: the bytes all sit in the first chunk and
+        // some stay there.
+        if let Some(front) = self.chunks.front_mut() {
+            if n > 0 && n < front.len() {
+                front.start += n;
+                self.len -= n;
+                self.era += 1;
+                self.mods += 1;
+                self.front_mods += 1;
+                self.eol_scan = None;
+                return;
+            }
+        }
+        self.drain_front_slow(n);
+    }
+
+    #[inline(never)]
+    fn drain_front_slow(&mut self, n: usize) {
         let mut n = n.min(self.len);
         if n == 0 {
             return;
