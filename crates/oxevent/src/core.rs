@@ -168,6 +168,9 @@ pub(crate) struct Core {
     pub(crate) keys: KeyIndex,
     /// Idle C records kept for their struct's next add.
     pub(crate) idle_kept: usize,
+    /// The most records in use seen by `release_if_idle` (a lower bound of
+    /// the peak): the bound of `idle_kept`.
+    pub(crate) in_use_peak: usize,
     /// First generation of this base's slots (distinct per base).
     pub(crate) gen_base: u32,
     /// libevent accepts I/O events on negative fds (they never fire).
@@ -226,6 +229,7 @@ impl Core {
             free_list: Vec::new(),
             keys: KeyIndex::default(),
             idle_kept: 0,
+            in_use_peak: 0,
             gen_base: next_gen_base(),
             accept_negative_fd: false,
             fds: Vec::new(),
@@ -425,7 +429,10 @@ impl Core {
     /// A transient record that went idle: a Rust one-shot is freed; a C
     /// record is kept (`cached`) for its struct's next add, which then
     /// skips the allocation and the address index, unless as many are kept
-    /// as are in use (then it is freed). An idle record never fires and is
+    /// as were ever in use at once (then it is freed): the slab and the
+    /// index never shrink, so keeping them costs no memory beyond that
+    /// peak, and freeing them would cost a cache miss each in the index
+    /// when a million timers fire in deadline order. An idle record never fires and is
     /// found only through its struct (by handle or by address, where
     /// `event_assign` and `event_free` free it). A record whose callback
     /// runs now is left to the loop, so that a delete from another thread
@@ -444,7 +451,11 @@ impl Core {
             return false;
         }
         let in_use = self.recs.len() - self.free_list.len() - self.idle_kept;
-        if rec.key != 0 && rec.state & state::FINALIZING == 0 && self.idle_kept < in_use.max(64) {
+        self.in_use_peak = self.in_use_peak.max(in_use);
+        if rec.key != 0
+            && rec.state & state::FINALIZING == 0
+            && self.idle_kept < self.in_use_peak.max(64)
+        {
             self.recs[idx as usize].cached = true;
             self.idle_kept += 1;
             return false;
