@@ -2,6 +2,9 @@
 //! C comparison will repeat against libevent. Prints `name ns_per_op` lines
 //! (median of R rounds) and, for the scans, the throughput.
 //! Usage: rust_buffer [-r ROUNDS] [-s SCALE_PERCENT] [-w NAME_FILTER]
+//!        rust_buffer --rss   peak RSS (KiB) holding the content of
+//!                            `bench/c/buffer.c --rss` (64 MiB in 4 KiB adds,
+//!                            1M short lines in 4 KiB pieces, 1M 16 B adds)
 
 use std::hint::black_box;
 use std::os::unix::net::UnixStream;
@@ -54,8 +57,54 @@ fn wanted(name: &str) -> bool {
     }
 }
 
+/// Peak resident set size of this process, in KiB (`VmHWM`).
+fn peak_rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// `--rss`: the same content as the C program's `--rss`, then the peak.
+fn rss_mode() -> Result<(), Box<dyn std::error::Error>> {
+    let base = peak_rss_kib();
+    let block: Vec<u8> = (0..4096u32)
+        .map(|i| b"abcdefghijklmnopqrstuvwxy"[(i % 25) as usize])
+        .collect();
+    let mut hay = Buffer::new();
+    for _ in 0..64 * 256 {
+        hay.add(&block)?;
+    }
+    hay.add(b"WXYZ")?;
+    let mut text = Vec::new();
+    for i in 0..1_000_000 {
+        text.extend_from_slice(format!("line {i:07}\r\n").as_bytes());
+    }
+    let mut lines = Buffer::new();
+    for piece in text.chunks(4096) {
+        lines.add(piece)?;
+    }
+    drop(text);
+    let mut smalls = Buffer::new();
+    for _ in 0..1_000_000 {
+        smalls.add(&[7u8; 16])?;
+    }
+    println!("rss_base_kib {base}");
+    println!("rss_peak_kib {}", peak_rss_kib());
+    println!("rss_bytes_held {}", hay.len() + lines.len() + smalls.len());
+    Ok(())
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
+    if args.iter().any(|a| a == "--rss") {
+        return rss_mode();
+    }
     let rounds = arg(&args, "-r", 5);
     let scale = arg(&args, "-s", 100);
     let n = |x: u64| (x * scale / 100).max(1);

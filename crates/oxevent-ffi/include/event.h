@@ -4,10 +4,9 @@
  * The libevent 1.x umbrella header (tmux and other older programs include
  * <event.h>).  It pulls in the event2 headers that exist in oxevent today.
  *
- * event2/buffer.h, event2/buffer_compat.h, event2/bufferevent.h,
- * event2/bufferevent_struct.h, event2/bufferevent_compat.h, event2/tag.h
- * and event2/tag_compat.h join this list when evbuffer, bufferevent and
- * tag support exist.
+ * event2/bufferevent.h, event2/bufferevent_struct.h,
+ * event2/bufferevent_compat.h, event2/tag.h and event2/tag_compat.h join
+ * this list when bufferevent and tag support exist.
  */
 #ifndef EVENT1_EVENT_H_INCLUDED_
 #define EVENT1_EVENT_H_INCLUDED_
@@ -23,5 +22,7 @@
 #include <event2/event_struct.h>
 #include <event2/event.h>
 #include <event2/event_compat.h>
+#include <event2/buffer.h>
+#include <event2/buffer_compat.h>
 
 #endif /* EVENT1_EVENT_H_INCLUDED_ */

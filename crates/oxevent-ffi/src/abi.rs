@@ -278,6 +278,92 @@ pub struct EvthreadConditionCallbacks {
 }
 
 // ---------------------------------------------------------------------------
+// Buffers (event2/buffer.h, event2/buffer_compat.h)
+// ---------------------------------------------------------------------------
+
+/// `struct evbuffer_ptr` (24 bytes): a position in a buffer. `pos` is the
+/// byte offset (-1: not found); the two private words hold what oxevent
+/// needs to check the position is still its buffer's and current (a stamp
+/// and a chunk hint, see `oxevent::buffer::Pos`), never an address.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct EvbufferPtr {
+    /// Offset from the start of the buffer, or -1.
+    pub pos: ev_ssize_t,
+    /// `internal_.chain` in C: the position's stamp.
+    pub chain: u64,
+    /// `internal_.pos_in_chain` in C: the position's chunk hint.
+    pub pos_in_chain: u64,
+}
+
+impl EvbufferPtr {
+    /// What libevent returns for "not found": pos -1, both words zero.
+    pub const NOT_FOUND: Self = Self {
+        pos: -1,
+        chain: 0,
+        pos_in_chain: 0,
+    };
+}
+
+/// `struct evbuffer_iovec`: on Linux the system's `struct iovec` (16 bytes).
+pub type EvbufferIovec = libc::iovec;
+
+/// `struct evbuffer_cb_info` (24 bytes): what changed since callbacks last ran.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EvbufferCbInfo {
+    /// The length before the changes reported.
+    pub orig_size: usize,
+    /// Bytes added since.
+    pub n_added: usize,
+    /// Bytes removed since.
+    pub n_deleted: usize,
+}
+
+/// `evbuffer_cb_func`: (buffer, what changed, argument). The buffer is
+/// opaque here, hence `*mut c_void`.
+pub type evbuffer_cb_func = unsafe extern "C" fn(*mut c_void, *const EvbufferCbInfo, *mut c_void);
+/// `evbuffer_cb` (buffer_compat.h): (buffer, old length, new length, argument).
+pub type evbuffer_cb = unsafe extern "C" fn(*mut c_void, usize, usize, *mut c_void);
+/// `evbuffer_ref_cleanup_cb`: (data, length, argument).
+pub type evbuffer_ref_cleanup_cb = unsafe extern "C" fn(*const c_void, usize, *mut c_void);
+/// `evbuffer_file_segment_cleanup_cb`: (segment, its flags, argument).
+pub type evbuffer_file_segment_cleanup_cb = unsafe extern "C" fn(*const c_void, c_int, *mut c_void);
+
+/// `EVBUFFER_FLAG_DRAINS_TO_FD`.
+pub const EVBUFFER_FLAG_DRAINS_TO_FD: u64 = 1;
+/// `EVBUFFER_CB_ENABLED`.
+pub const EVBUFFER_CB_ENABLED: u32 = 1;
+/// libevent's internal `EVBUFFER_CB_NODEFER` (not in the public header, but
+/// a program may pass it): the callback runs inside the call even when the
+/// buffer's callbacks are deferred.
+pub const EVBUFFER_CB_NODEFER: u32 = 2;
+/// The callback flags a program may set (`EVBUFFER_CB_USER_FLAGS`).
+pub const EVBUFFER_CB_USER_FLAGS: u32 = 0xffff;
+/// `EVBUF_FS_CLOSE_ON_FREE`.
+pub const EVBUF_FS_CLOSE_ON_FREE: c_uint = 0x01;
+/// `EVBUF_FS_DISABLE_MMAP`.
+pub const EVBUF_FS_DISABLE_MMAP: c_uint = 0x02;
+/// `EVBUF_FS_DISABLE_SENDFILE`.
+pub const EVBUF_FS_DISABLE_SENDFILE: c_uint = 0x04;
+/// `EVBUF_FS_DISABLE_LOCKING`.
+pub const EVBUF_FS_DISABLE_LOCKING: c_uint = 0x08;
+/// `enum evbuffer_eol_style` values.
+pub const EVBUFFER_EOL_ANY: c_int = 0;
+/// An LF, optionally preceded by a CR.
+pub const EVBUFFER_EOL_CRLF: c_int = 1;
+/// Exactly CR LF.
+pub const EVBUFFER_EOL_CRLF_STRICT: c_int = 2;
+/// An LF.
+pub const EVBUFFER_EOL_LF: c_int = 3;
+/// A NUL byte.
+pub const EVBUFFER_EOL_NUL: c_int = 4;
+/// `enum evbuffer_ptr_how`: set to an offset.
+pub const EVBUFFER_PTR_SET: c_int = 0;
+/// `enum evbuffer_ptr_how`: move forward.
+pub const EVBUFFER_PTR_ADD: c_int = 1;
+
+// ---------------------------------------------------------------------------
 // Constants (event2/event.h)
 // ---------------------------------------------------------------------------
 
@@ -604,6 +690,22 @@ const _: () = {
     assert!(EVUTIL_AI_V4MAPPED == libc::AI_V4MAPPED);
     assert!(EVUTIL_AI_ALL == libc::AI_ALL);
     assert!(EVUTIL_AI_ADDRCONFIG == libc::AI_ADDRCONFIG);
+
+    // struct evbuffer_ptr, evbuffer_iovec, evbuffer_cb_info.
+    assert!(size_of::<EvbufferPtr>() == 24);
+    assert!(align_of::<EvbufferPtr>() == 8);
+    assert!(offset_of!(EvbufferPtr, pos) == 0);
+    assert!(offset_of!(EvbufferPtr, chain) == 8);
+    assert!(offset_of!(EvbufferPtr, pos_in_chain) == 16);
+    assert!(size_of::<EvbufferIovec>() == 16);
+    assert!(align_of::<EvbufferIovec>() == 8);
+    assert!(offset_of!(EvbufferIovec, iov_base) == 0);
+    assert!(offset_of!(EvbufferIovec, iov_len) == 8);
+    assert!(size_of::<EvbufferCbInfo>() == 24);
+    assert!(align_of::<EvbufferCbInfo>() == 8);
+    assert!(offset_of!(EvbufferCbInfo, orig_size) == 0);
+    assert!(offset_of!(EvbufferCbInfo, n_added) == 8);
+    assert!(offset_of!(EvbufferCbInfo, n_deleted) == 16);
 
     // Constants that must agree with each other.
     assert!(LIBEVENT_VERSION.to_bytes().len() == 13);

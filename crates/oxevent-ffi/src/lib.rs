@@ -15,6 +15,8 @@
 
 pub mod abi;
 mod boundary;
+pub mod buffer;
+pub mod buffer_compat;
 pub mod compat;
 pub mod event;
 pub mod handle;

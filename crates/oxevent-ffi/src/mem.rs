@@ -2,6 +2,7 @@
 //! the functions given to `event_set_mem_functions` when there are some.
 
 use std::os::raw::c_void;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::RwLock;
 
 use crate::abi::{event_free_fn, event_malloc_fn, event_realloc_fn};
@@ -18,7 +19,19 @@ static HOOKS: RwLock<Hooks> = RwLock::new(Hooks {
     free: None,
 });
 
+/// Whether `event_set_mem_functions` was ever called: until then every
+/// allocation is plain `malloc`/`free` without touching the lock (one line
+/// of `evbuffer_readln` each).
+static HOOKED: AtomicBool = AtomicBool::new(false);
+
+#[inline]
 fn hooks() -> Hooks {
+    if !HOOKED.load(Ordering::Acquire) {
+        return Hooks {
+            malloc: None,
+            free: None,
+        };
+    }
     *HOOKS.read().unwrap_or_else(|p| p.into_inner())
 }
 
@@ -60,5 +73,6 @@ pub extern "C" fn event_set_mem_functions(
             malloc: malloc_fn,
             free: free_fn,
         };
+        HOOKED.store(true, Ordering::Release);
     })
 }

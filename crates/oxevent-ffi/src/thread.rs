@@ -119,6 +119,12 @@ pub(crate) fn program_thread_id() -> c_ulong {
     }
 }
 
+/// The program's lock callbacks, if it installed some (evbuffer locks are
+/// allocated and taken through them, as libevent does).
+pub(crate) fn program_lock_callbacks() -> Option<EvthreadLockCallbacks> {
+    *LOCK_CBS.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// The program's lock for one base, the engine's outer lock.
 struct ProgramLock {
     cbs: EvthreadLockCallbacks,

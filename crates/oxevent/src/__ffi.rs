@@ -10,3 +10,11 @@ pub use crate::core::{Spec, When};
 pub use crate::dispatch::{Job, Runner};
 pub use crate::engine::{Engine, KeyedOp};
 pub use crate::sys::lock::ExternalLock;
+
+/// The calling thread's identity (its thread pointer): cheap (one load, no
+/// TLS lookup), never 0, unique among live threads. The C face's evbuffer
+/// uses it to tell a nested call on the same thread from another thread.
+#[inline]
+pub fn thread_token() -> u64 {
+    crate::sys::thread_pointer()
+}

@@ -623,6 +623,54 @@ fn socket_read_and_write_round_trip() {
     assert_eq!(inp.read_fd(&b, 100).unwrap(), 0, "end of file");
 }
 
+/// `search` checks first-byte hits in place while they are rare and hands
+/// over to `memmem` after many false hits: a match is found the same way
+/// before and after the hand-over, inside a chunk and across a seam.
+#[test]
+fn search_finds_matches_before_and_after_many_first_byte_hits() {
+    for (hits, seam) in [(3usize, false), (3, true), (500, false), (500, true)] {
+        let mut buf = Buffer::new();
+        let mut hay = Vec::new();
+        for _ in 0..hits {
+            hay.extend_from_slice(b"ab-");
+        }
+        buf.add_reference(hay.clone()).unwrap();
+        if seam {
+            buf.add_reference(b"xxabc".to_vec()).unwrap();
+            buf.add_reference(b"dyy".to_vec()).unwrap();
+        } else {
+            buf.add_reference(b"xxabcdyy".to_vec()).unwrap();
+        }
+        let found = buf.search(b"abcd", None).unwrap().expect("abcd is there");
+        assert_eq!(found.offset(), hay.len() + 2, "{hits} hits, seam {seam}");
+        assert!(buf.search(b"abce", None).unwrap().is_none());
+    }
+}
+
+/// A write gathers up to 8 chunks on the stack and longer chains in a
+/// heap list (up to 128 slices): both paths send every byte in order.
+#[test]
+fn writes_of_short_and_long_chunk_chains_keep_order() {
+    let (a, mut b) = UnixStream::pair().unwrap();
+    for chunks in [1usize, 7, 8, 9, 40, 200] {
+        let mut buf = Buffer::new();
+        let mut want = Vec::new();
+        for i in 0..chunks {
+            let piece: Vec<u8> = (0..100).map(|k| (i * 7 + k) as u8).collect();
+            want.extend_from_slice(&piece);
+            buf.add_reference(piece).unwrap();
+        }
+        let mut sent = 0;
+        while !buf.is_empty() {
+            sent += buf.write_fd(&a).unwrap();
+        }
+        assert_eq!(sent, want.len());
+        let mut got = vec![0u8; want.len()];
+        b.read_exact(&mut got).unwrap();
+        assert_eq!(got, want, "{chunks} chunks");
+    }
+}
+
 #[test]
 fn read_fd_default_reads_at_most_4096() {
     let (a, mut b) = UnixStream::pair().unwrap();

@@ -208,8 +208,22 @@ impl Chunk {
 
     /// Appends `data`, which must fit in [`spare`](Self::spare) (checked:
     /// anything that does not fit is not written and `false` is returned).
-    #[inline]
+    /// The usual case, bytes going right after the initialized part of an
+    /// owned chunk, is inlined into the caller; the rest is out of line.
+    #[inline(always)]
     pub(crate) fn append(&mut self, data: &[u8]) -> bool {
+        if let Mem::Owned(v) = &mut self.mem {
+            if self.end == v.len() && data.len() <= v.capacity() - self.end {
+                v.extend_from_slice(data);
+                self.end += data.len();
+                return true;
+            }
+        }
+        self.append_slow(data)
+    }
+
+    #[inline(never)]
+    fn append_slow(&mut self, data: &[u8]) -> bool {
         let Mem::Owned(v) = &mut self.mem else {
             return data.is_empty();
         };

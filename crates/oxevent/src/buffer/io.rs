@@ -32,6 +32,8 @@ pub const DEFAULT_READ_MAX: usize = 4096;
 const WRITE_IOVEC: usize = 128;
 /// At most this many chunks take one `readv` (libevent's `NUM_READ_IOVEC`).
 const READ_IOVEC: usize = 4;
+/// Slices a write keeps on the stack before it allocates.
+const SMALL_IOVEC: usize = 8;
 
 impl Buffer {
     /// Reads at most `max` bytes from `fd` with one `readv` into the
@@ -60,18 +62,19 @@ impl Buffer {
         }
         let (first, lens) = self.reserve_read_room(max)?;
         let n = {
-            let mut targets: Vec<SpareTarget<'_>> = self
-                .chunks
-                .range_mut(first..)
-                .zip(&lens)
-                .filter_map(|(c, &l)| {
-                    c.owned_vec_mut().map(|(vec, end)| SpareTarget {
-                        vec,
-                        from: end,
-                        max: l,
-                    })
-                })
-                .collect();
+            let mut targets: Vec<SpareTarget<'_>> = Vec::with_capacity(lens.len());
+            targets.extend(
+                self.chunks
+                    .range_mut(first..)
+                    .zip(&lens)
+                    .filter_map(|(c, &l)| {
+                        c.owned_vec_mut().map(|(vec, end)| SpareTarget {
+                            vec,
+                            from: end,
+                            max: l,
+                        })
+                    }),
+            );
             if targets.len() != lens.len() {
                 return Err(BufferError::OutOfMemory(max).into());
             }
@@ -195,10 +198,29 @@ impl Buffer {
                 Err(e) => return Err(e.into()),
             }
         }
-        let mut slices: Vec<IoSlice<'_>> = Vec::new();
+        // A write usually spans a few chunks: their slices go on the stack;
+        // only a long chain (up to WRITE_IOVEC) allocates.
+        let chunks = self.chunks.len().min(WRITE_IOVEC);
+        let n = if chunks <= SMALL_IOVEC {
+            let mut slices = [IoSlice::new(&[]); SMALL_IOVEC];
+            let used = self.write_slices(max, &mut slices);
+            bufio::writev(fd, &slices[..used])?
+        } else {
+            let mut slices = vec![IoSlice::new(&[]); chunks];
+            let used = self.write_slices(max, &mut slices);
+            bufio::writev(fd, &slices[..used])?
+        };
+        self.drained_by_write(n);
+        Ok(n)
+    }
+
+    /// Fills `out` with the first `max` bytes' slices, stopping at a file
+    /// segment not in memory; returns how many slices it filled.
+    fn write_slices<'a>(&'a self, max: usize, out: &mut [IoSlice<'a>]) -> usize {
+        let mut used = 0;
         let mut left = max;
         for c in &self.chunks {
-            if left == 0 || slices.len() == WRITE_IOVEC || c.unloaded_file().is_some() {
+            if left == 0 || used == out.len() || c.unloaded_file().is_some() {
                 break;
             }
             let b = c.bytes();
@@ -206,12 +228,21 @@ impl Buffer {
                 continue;
             }
             let k = b.len().min(left);
-            slices.push(IoSlice::new(&b[..k]));
+            out[used] = IoSlice::new(&b[..k]);
+            used += 1;
             left -= k;
         }
-        let n = bufio::writev(fd, &slices)?;
-        self.drained_by_write(n);
-        Ok(n)
+        used
+    }
+
+    /// Whether the next write starts with a file segment sent by `sendfile`
+    /// (the C face maps that path's would-block to 0 written, as libevent
+    /// does, and `writev`'s to -1).
+    #[doc(hidden)]
+    pub fn front_is_sendfile(&self) -> bool {
+        self.chunks
+            .front()
+            .is_some_and(|c| c.sendfile_segment().is_some())
     }
 
     fn drained_by_write(&mut self, n: usize) {

@@ -110,6 +110,7 @@ impl Buffer {
             for c in src.chunks.drain(..k).rev() {
                 self.chunks.push_front(c);
             }
+            self.front_mods += 1;
         }
         if src.files > 0 {
             src.recount_files();
@@ -463,6 +464,7 @@ impl Buffer {
         self.len -= n;
         self.era += 1;
         self.mods += 1;
+        self.front_mods += 1;
         self.eol_scan = None;
         self.cbs.deleted(n);
     }

@@ -268,6 +268,25 @@ impl Buffer {
         Ok(Some(r))
     }
 
+    /// The first line's length and its end of line's, without removing
+    /// anything (`readln`'s search, which remembers where a failed search
+    /// stopped). For the C face, which allocates the line with the
+    /// program's allocator before it drains it, so that a refused
+    /// allocation loses nothing.
+    ///
+    /// ```
+    /// use oxevent::buffer::{Buffer, EolStyle};
+    ///
+    /// let mut buf = Buffer::new();
+    /// buf.add(b"ab\r\ncd").unwrap();
+    /// assert_eq!(buf.next_line(EolStyle::Crlf).unwrap(), Some((2, 2)));
+    /// assert_eq!(buf.len(), 6);
+    /// ```
+    #[doc(hidden)]
+    pub fn next_line(&mut self, style: EolStyle) -> Result<Option<(usize, usize)>> {
+        self.find_line(style)
+    }
+
     /// The first line's length and its end of line's, if a line is there.
     fn find_line(&mut self, style: EolStyle) -> Result<Option<(usize, usize)>> {
         if self.frozen_start {
@@ -393,6 +412,7 @@ impl Buffer {
             return None;
         }
         let finder = memmem::Finder::new(needle);
+        let mut misses = 0;
         let mut tmp = Vec::new();
         let mut chunk_abs = from.abs - from.off;
         let mut off = from.off;
@@ -404,7 +424,7 @@ impl Buffer {
             let len = bytes.len();
             let hay_end = len.min(limit - chunk_abs);
             if off < hay_end {
-                if let Some(i) = finder.find(&bytes[off..hay_end]) {
+                if let Some(i) = find_in(&finder, needle, &bytes[off..hay_end], &mut misses) {
                     return Some(Loc {
                         chunk: c,
                         off: off + i,
@@ -559,4 +579,32 @@ impl Buffer {
             }
         }
     }
+}
+
+/// First-byte hits that were not matches before [`find_in`] gives up on
+/// `memchr` for the rest of a search.
+const FIRST_BYTE_MISSES: usize = 64;
+
+/// First match of `needle` (non-empty) inside `hay`. While the needle's
+/// first byte is rare, `memchr` for it and a compare in place (libevent's
+/// loop, which runs at `memchr`'s speed: the common case of a delimiter or
+/// a header name); after [`FIRST_BYTE_MISSES`] false hits in this search
+/// (`misses` is kept across chunks), `memmem`'s searcher, which does not
+/// stop at every occurrence of the first byte.
+fn find_in(
+    finder: &memmem::Finder<'_>,
+    needle: &[u8],
+    hay: &[u8],
+    misses: &mut usize,
+) -> Option<usize> {
+    let mut at = 0;
+    while *misses < FIRST_BYTE_MISSES {
+        let i = at + memchr::memchr(needle[0], hay.get(at..)?)?;
+        if hay[i..].starts_with(needle) {
+            return Some(i);
+        }
+        *misses += 1;
+        at = i + 1;
+    }
+    finder.find(hay.get(at..)?).map(|i| at + i)
 }

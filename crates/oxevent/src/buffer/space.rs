@@ -16,12 +16,15 @@ use super::{Buffer, BufferError, Side};
 use crate::error::Result;
 
 /// What the last reservation handed out: consecutive chunks from `first`,
-/// each with the number of bytes reserved in it.
+/// each with the number of bytes reserved in it and the address of its
+/// room (how the C face names it).
 #[derive(Clone, Debug)]
 pub(super) struct Reserved {
     mods: u64,
+    front_mods: u64,
     first: usize,
     lens: Vec<usize>,
+    addrs: Vec<usize>,
 }
 
 /// Room reserved at the end of a buffer ([`Buffer::reserve`]): fill the
@@ -175,14 +178,18 @@ impl Buffer {
         } else {
             self.room_in_many(size, n_vecs)?
         };
+        let mut addrs = Vec::with_capacity(lens.len());
         for (c, &l) in self.chunks.range_mut(first..).zip(&lens) {
             c.spare_mut(l);
+            addrs.push(c.spare_addr());
         }
         let n = lens.len();
         self.reservation = Some(Reserved {
             mods: self.mods,
+            front_mods: self.front_mods,
             first,
             lens,
+            addrs,
         });
         Ok(n)
     }
@@ -207,8 +214,10 @@ impl Buffer {
 
     /// The C face's commit: `vecs` are the `(address, length)` pairs the
     /// program hands back, checked against the reservation as libevent
-    /// checks them (same slices, no longer than reserved), and refused if
-    /// the buffer changed in between.
+    /// checks them (same slices, no longer than reserved). Refused if the
+    /// buffer changed in between, except by changes to its front only
+    /// (drain, remove, prepend, pullup), which libevent accepts too: the
+    /// reserved room is then found again by its address.
     #[doc(hidden)]
     pub fn commit_space(&mut self, vecs: &[(usize, usize)]) -> Result<()> {
         if self.frozen_end {
@@ -217,11 +226,16 @@ impl Buffer {
         if vecs.is_empty() {
             return Ok(());
         }
-        let Some(r) = self.reservation.clone() else {
+        let Some(mut r) = self.reservation.clone() else {
             return Err(BufferError::BadCommit("nothing reserved").into());
         };
         if r.mods != self.mods {
-            return Err(BufferError::BadCommit("the buffer changed since the reservation").into());
+            r.first = self.relocate(&r).ok_or(BufferError::BadCommit(
+                "the buffer changed since the reservation",
+            ))?;
+            r.mods = self.mods;
+            r.front_mods = self.front_mods;
+            self.reservation = Some(r.clone());
         }
         if vecs.len() > r.lens.len() {
             return Err(BufferError::BadCommit("more slices than were reserved").into());
@@ -237,6 +251,23 @@ impl Buffer {
         }
         let lens: Vec<usize> = vecs.iter().map(|v| v.1).collect();
         self.commit_lens(&r, &lens)
+    }
+
+    /// Where the reserved room is now, if only the front changed since the
+    /// reservation and the room is still the buffer's room at the end.
+    fn relocate(&self, r: &Reserved) -> Option<usize> {
+        if self.mods.wrapping_sub(r.mods) != self.front_mods.wrapping_sub(r.front_mods) {
+            return None;
+        }
+        let first_addr = *r.addrs.first()?;
+        let w = self.write_start();
+        let j = (w..self.chunks.len()).find(|&j| self.chunks[j].spare_addr() == first_addr)?;
+        let all_there = r.addrs.iter().enumerate().all(|(i, &a)| {
+            self.chunks
+                .get(j + i)
+                .is_some_and(|c| c.spare_addr() == a && c.initialized_spare() >= r.lens[i])
+        });
+        all_there.then_some(j)
     }
 
     /// Adds `lens[i]` bytes to chunk `r.first + i` (checked by the callers).
@@ -360,7 +391,7 @@ impl Buffer {
             }
             self.mods += 1;
         }
-        let mut lens = Vec::new();
+        let mut lens = Vec::with_capacity(max.min(self.chunks.len() - first));
         let mut left = n;
         for c in self.chunks.range(first..) {
             if left == 0 || lens.len() == max {
@@ -440,6 +471,7 @@ impl Buffer {
             }
             self.layout += 1;
             self.mods += 1;
+            self.front_mods += 1;
         }
         Ok(&self.chunks[0].bytes()[..n])
     }
@@ -523,6 +555,9 @@ impl Buffer {
         self.len += n;
         self.era += 1;
         self.mods += 1;
+        if self.len > n {
+            self.front_mods += 1;
+        }
         self.cbs.added(n);
         self.notify();
         Ok(())
