@@ -23,6 +23,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
+mod common;
+use common::locate_cdylib;
+
 const DEBIAN_LIBDIR: &str = "/usr/lib/x86_64-linux-gnu";
 const LIB_NAMES: [&str; 6] = [
     "libevent-2.1.so.7",
@@ -50,26 +53,6 @@ fn env_num(name: &str, default: u64) -> u64 {
         .and_then(|v| v.parse().ok())
         .filter(|&n| n > 0)
         .unwrap_or(default)
-}
-
-fn locate_cdylib() -> PathBuf {
-    if let Some(path) = env::var_os("OXEVENT_DIFF_CDYLIB") {
-        return PathBuf::from(path);
-    }
-    let exe = env::current_exe().expect("current_exe");
-    let deps = exe.parent().expect("test binary has a directory");
-    let profile = if deps.file_name().is_some_and(|n| n == "deps") {
-        deps.parent().unwrap_or(deps)
-    } else {
-        deps
-    };
-    let path = profile.join("liboxevent_ffi.so");
-    assert!(
-        path.is_file(),
-        "our cdylib {} is missing: build it first (`cargo build -p oxevent-ffi`)",
-        path.display()
-    );
-    path
 }
 
 struct WorkDir(PathBuf);

@@ -44,6 +44,9 @@ use std::sync::Mutex;
 use std::thread;
 use std::time::{Duration, Instant};
 
+mod common;
+use common::locate_cdylib;
+
 /// Where Debian keeps libevent's shared objects.
 const DEBIAN_LIBDIR: &str = "/usr/lib/x86_64-linux-gnu";
 
@@ -57,9 +60,6 @@ const LIB_NAMES: [&str; 6] = [
     "libevent_core.so",
     "libevent_pthreads.so",
 ];
-
-/// The cdylib cargo builds for this crate.
-const CDYLIB_NAME: &str = "liboxevent_ffi.so";
 
 /// Time limit for one ordinary run.
 const RUN_TIMEOUT: Duration = Duration::from_secs(30);
@@ -273,36 +273,6 @@ fn crate_dir() -> PathBuf {
 /// header, struct layouts), kept in the repository so a clone is complete.
 fn abi_dir(cfg: &Config) -> PathBuf {
     cfg.crate_dir.join("tests/abi")
-}
-
-/// Our cdylib: `OXEVENT_DIFF_CDYLIB`, else `target/<profile>/liboxevent_ffi.so`
-/// next to the `deps/` directory this test binary lives in.
-fn locate_cdylib() -> PathBuf {
-    if let Some(path) = env::var_os("OXEVENT_DIFF_CDYLIB") {
-        let path = PathBuf::from(path);
-        assert!(
-            path.is_file(),
-            "OXEVENT_DIFF_CDYLIB={} does not exist",
-            path.display()
-        );
-        return path;
-    }
-    let exe = env::current_exe().expect("current_exe");
-    let deps = exe.parent().expect("test binary has a directory");
-    let profile = if deps.file_name().is_some_and(|n| n == "deps") {
-        deps.parent().unwrap_or(deps)
-    } else {
-        deps
-    };
-    let path = profile.join(CDYLIB_NAME);
-    assert!(
-        path.is_file(),
-        "our cdylib {} is missing: build it first (`cargo build -p oxevent-ffi`, \
-         same profile as the tests), point OXEVENT_DIFF_CDYLIB at it, or run \
-         with OXEVENT_DIFF_LIBS=debian to test Debian's libevent only",
-        path.display()
-    );
-    path
 }
 
 // ---------------------------------------------------------------------------

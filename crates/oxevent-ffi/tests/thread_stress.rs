@@ -26,6 +26,9 @@ use std::process::{Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
+mod common;
+use common::locate_cdylib;
+
 /// Why ours fails today, or None once it passes.
 // Closed: 120 s on epoll (46.7 M operations, 12.7 M callbacks) and 30 s on
 // poll and select ran with no violation (issue 14).
@@ -56,26 +59,6 @@ fn env_secs(name: &str, default: f64) -> f64 {
         .and_then(|v| v.parse::<f64>().ok())
         .filter(|&s| s > 0.0)
         .unwrap_or(default)
-}
-
-fn locate_cdylib() -> PathBuf {
-    if let Some(path) = env::var_os("OXEVENT_DIFF_CDYLIB") {
-        return PathBuf::from(path);
-    }
-    let exe = env::current_exe().expect("current_exe");
-    let deps = exe.parent().expect("test binary has a directory");
-    let profile = if deps.file_name().is_some_and(|n| n == "deps") {
-        deps.parent().unwrap_or(deps)
-    } else {
-        deps
-    };
-    let path = profile.join("liboxevent_ffi.so");
-    assert!(
-        path.is_file(),
-        "our cdylib {} is missing: build it first (`cargo build -p oxevent-ffi`)",
-        path.display()
-    );
-    path
 }
 
 struct WorkDir(PathBuf);
