@@ -444,6 +444,126 @@ pub const LIBEVENT_VERSION_NUMBER: u32 = 0x0201_0c00;
 
 /// `event_get_struct_event_size()`.
 pub const STRUCT_EVENT_SIZE: usize = 128;
+// ---------------------------------------------------------------------------
+// Bufferevents and listeners (event2/bufferevent.h, bufferevent_struct.h,
+// listener.h)
+// ---------------------------------------------------------------------------
+
+/// `struct event_watermark` (16 bytes): a low and a high mark.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EventWatermark {
+    /// The low mark.
+    pub low: usize,
+    /// The high mark (0: none).
+    pub high: usize,
+}
+
+/// `bufferevent_data_cb`: (bufferevent, argument).
+pub type bufferevent_data_cb = unsafe extern "C" fn(*mut Bufferevent, *mut c_void);
+/// `bufferevent_event_cb`: (bufferevent, `BEV_EVENT_*` flags, argument).
+pub type bufferevent_event_cb = unsafe extern "C" fn(*mut Bufferevent, c_short, *mut c_void);
+/// `bufferevent_filter_cb`: (source, destination, limit, mode, context).
+pub type bufferevent_filter_cb =
+    unsafe extern "C" fn(*mut c_void, *mut c_void, ev_ssize_t, c_int, *mut c_void) -> c_int;
+/// `evconnlistener_cb`: (listener, accepted fd, address, its length, argument).
+pub type evconnlistener_cb =
+    unsafe extern "C" fn(*mut c_void, evutil_socket_t, *mut libc::sockaddr, c_int, *mut c_void);
+/// `evconnlistener_errorcb`: (listener, argument).
+pub type evconnlistener_errorcb = unsafe extern "C" fn(*mut c_void, *mut c_void);
+
+/// `struct bufferevent` (392 bytes): the public part of a bufferevent.
+/// Programs read `input` and `output` directly (tmux does, in many
+/// places), and sometimes `ev_base`, the callbacks, `enabled`; oxevent
+/// keeps every field as libevent does.
+#[repr(C)]
+#[derive(Debug)]
+pub struct Bufferevent {
+    /// The base (an opaque `struct event_base *`).
+    pub ev_base: *mut c_void,
+    /// libevent's operation table; oxevent stores a non-NULL tag per kind.
+    pub be_ops: *const c_void,
+    /// The read event (a socket bufferevent's).
+    pub ev_read: Event,
+    /// The write event.
+    pub ev_write: Event,
+    /// The input buffer (`struct evbuffer *`).
+    pub input: *mut c_void,
+    /// The output buffer.
+    pub output: *mut c_void,
+    /// Read watermarks.
+    pub wm_read: EventWatermark,
+    /// Write watermarks.
+    pub wm_write: EventWatermark,
+    /// The read callback.
+    pub readcb: Option<bufferevent_data_cb>,
+    /// The write callback.
+    pub writecb: Option<bufferevent_data_cb>,
+    /// The event callback.
+    pub errorcb: Option<bufferevent_event_cb>,
+    /// The callbacks' argument.
+    pub cbarg: *mut c_void,
+    /// The read timeout (zero: none).
+    pub timeout_read: libc::timeval,
+    /// The write timeout.
+    pub timeout_write: libc::timeval,
+    /// `EV_READ`/`EV_WRITE` as the program enabled them.
+    pub enabled: c_short,
+}
+
+/// `BEV_EVENT_READING`.
+pub const BEV_EVENT_READING: c_short = 0x01;
+/// `BEV_EVENT_WRITING`.
+pub const BEV_EVENT_WRITING: c_short = 0x02;
+/// `BEV_EVENT_EOF`.
+pub const BEV_EVENT_EOF: c_short = 0x10;
+/// `BEV_EVENT_ERROR`.
+pub const BEV_EVENT_ERROR: c_short = 0x20;
+/// `BEV_EVENT_TIMEOUT`.
+pub const BEV_EVENT_TIMEOUT: c_short = 0x40;
+/// `BEV_EVENT_CONNECTED`.
+pub const BEV_EVENT_CONNECTED: c_short = 0x80;
+/// `BEV_OPT_CLOSE_ON_FREE`.
+pub const BEV_OPT_CLOSE_ON_FREE: c_int = 1 << 0;
+/// `BEV_OPT_THREADSAFE`.
+pub const BEV_OPT_THREADSAFE: c_int = 1 << 1;
+/// `BEV_OPT_DEFER_CALLBACKS`.
+pub const BEV_OPT_DEFER_CALLBACKS: c_int = 1 << 2;
+/// `BEV_OPT_UNLOCK_CALLBACKS`.
+pub const BEV_OPT_UNLOCK_CALLBACKS: c_int = 1 << 3;
+/// `BEV_TRIG_IGNORE_WATERMARKS`.
+pub const BEV_TRIG_IGNORE_WATERMARKS: c_int = 1 << 16;
+/// `BEV_TRIG_DEFER_CALLBACKS`.
+pub const BEV_TRIG_DEFER_CALLBACKS: c_int = BEV_OPT_DEFER_CALLBACKS;
+/// `BEV_NORMAL`.
+pub const BEV_NORMAL: c_int = 0;
+/// `BEV_FLUSH`.
+pub const BEV_FLUSH: c_int = 1;
+/// `BEV_FINISHED`.
+pub const BEV_FINISHED: c_int = 2;
+/// `BEV_OK` (a filter's result).
+pub const BEV_OK: c_int = 0;
+/// `BEV_NEED_MORE`.
+pub const BEV_NEED_MORE: c_int = 1;
+/// `BEV_ERROR`.
+pub const BEV_ERROR: c_int = 2;
+
+/// `LEV_OPT_LEAVE_SOCKETS_BLOCKING`.
+pub const LEV_OPT_LEAVE_SOCKETS_BLOCKING: c_uint = 1 << 0;
+/// `LEV_OPT_CLOSE_ON_FREE`.
+pub const LEV_OPT_CLOSE_ON_FREE: c_uint = 1 << 1;
+/// `LEV_OPT_CLOSE_ON_EXEC`.
+pub const LEV_OPT_CLOSE_ON_EXEC: c_uint = 1 << 2;
+/// `LEV_OPT_REUSEABLE`.
+pub const LEV_OPT_REUSEABLE: c_uint = 1 << 3;
+/// `LEV_OPT_THREADSAFE`.
+pub const LEV_OPT_THREADSAFE: c_uint = 1 << 4;
+/// `LEV_OPT_DISABLED`.
+pub const LEV_OPT_DISABLED: c_uint = 1 << 5;
+/// `LEV_OPT_DEFERRED_ACCEPT`.
+pub const LEV_OPT_DEFERRED_ACCEPT: c_uint = 1 << 6;
+/// `LEV_OPT_REUSEABLE_PORT`.
+pub const LEV_OPT_REUSEABLE_PORT: c_uint = 1 << 7;
 
 // ---------------------------------------------------------------------------
 // Constants (event2/event_struct.h): evcb_flags bits
@@ -706,6 +826,26 @@ const _: () = {
     assert!(offset_of!(EvbufferCbInfo, orig_size) == 0);
     assert!(offset_of!(EvbufferCbInfo, n_added) == 8);
     assert!(offset_of!(EvbufferCbInfo, n_deleted) == 16);
+
+    // struct event_watermark, struct bufferevent.
+    assert!(size_of::<EventWatermark>() == 16);
+    assert!(size_of::<Bufferevent>() == 392);
+    assert!(align_of::<Bufferevent>() == 8);
+    assert!(offset_of!(Bufferevent, ev_base) == 0);
+    assert!(offset_of!(Bufferevent, be_ops) == 8);
+    assert!(offset_of!(Bufferevent, ev_read) == 16);
+    assert!(offset_of!(Bufferevent, ev_write) == 144);
+    assert!(offset_of!(Bufferevent, input) == 272);
+    assert!(offset_of!(Bufferevent, output) == 280);
+    assert!(offset_of!(Bufferevent, wm_read) == 288);
+    assert!(offset_of!(Bufferevent, wm_write) == 304);
+    assert!(offset_of!(Bufferevent, readcb) == 320);
+    assert!(offset_of!(Bufferevent, writecb) == 328);
+    assert!(offset_of!(Bufferevent, errorcb) == 336);
+    assert!(offset_of!(Bufferevent, cbarg) == 344);
+    assert!(offset_of!(Bufferevent, timeout_read) == 352);
+    assert!(offset_of!(Bufferevent, timeout_write) == 368);
+    assert!(offset_of!(Bufferevent, enabled) == 384);
 
     // Constants that must agree with each other.
     assert!(LIBEVENT_VERSION.to_bytes().len() == 13);

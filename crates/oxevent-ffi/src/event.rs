@@ -674,6 +674,26 @@ pub extern "C" fn event_free(ev: *mut Event) {
     })
 }
 
+/// Deletes an event that lives inside memory this crate is about to free
+/// (a bufferevent's `ev_read`) and drops its idle record, as `event_free`
+/// does without freeing the struct.
+pub(crate) fn event_forget(ev: *mut Event) {
+    if ev.is_null() {
+        return;
+    }
+    if let Some(e) = ev_ref(ev) {
+        if e.ev_base.is_null() || !is_assigned(e) {
+            return;
+        }
+    }
+    del_impl(ev, DelMode::Auto, "event_forget");
+    if let Some(e) = ev_ref(ev) {
+        if let Some((base, id)) = ev_record(e) {
+            base.engine.keyed_free_idle(id, key_of(e));
+        }
+    }
+}
+
 #[inline]
 fn keyed(ev: &mut Event, base: &FfiBase, op: KeyedOp, who: &str) -> c_int {
     if !is_assigned(ev) {

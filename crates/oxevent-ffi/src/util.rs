@@ -141,8 +141,13 @@ unsafe fn write_bytes(dst: *mut c_void, bytes: &[u8]) {
     unsafe { ptr::copy_nonoverlapping(bytes.as_ptr(), dst.cast::<u8>(), bytes.len()) }
 }
 
+/// The calling thread's `errno`.
+pub(crate) fn errno() -> c_int {
+    std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
+}
+
 /// Sets the calling thread's `errno`.
-fn set_errno(value: c_int) {
+pub(crate) fn set_errno(value: c_int) {
     // SAFETY: __errno_location returns the calling thread's errno slot, which
     // is always valid for writes.
     unsafe { *libc::__errno_location() = value }

@@ -28,6 +28,9 @@
 //! - `OXEVENT_DIFF_CDYLIB=path`: our cdylib, if not at
 //!   `target/<profile>/liboxevent_ffi.so`.
 //! - `OXEVENT_DIFF_KEEP=1`: keep the temporary work dir (binaries, outputs).
+//! - `OXEVENT_DIFF_DIR=dir`: the C files of `dir` instead of `tests/c` (a
+//!   staging directory while a feature is being written; it needs its own
+//!   `check.h`).
 //!
 //! Std only: the crate has no dev-dependencies for this.
 
@@ -240,7 +243,10 @@ impl Config {
     }
 
     fn c_dir(&self) -> PathBuf {
-        self.crate_dir.join("tests").join("c")
+        match env::var_os("OXEVENT_DIFF_DIR") {
+            Some(d) if !d.is_empty() => PathBuf::from(d),
+            _ => self.crate_dir.join("tests").join("c"),
+        }
     }
 }
 

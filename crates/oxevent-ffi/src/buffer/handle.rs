@@ -198,7 +198,7 @@ impl Lock {
         Some(Lock::Own(m))
     }
 
-    fn lock(&self) {
+    pub(crate) fn lock(&self) {
         match self {
             // SAFETY: an initialised recursive mutex that lives as long as
             // the buffer.
@@ -218,7 +218,7 @@ impl Lock {
         }
     }
 
-    fn unlock(&self) {
+    pub(crate) fn unlock(&self) {
         match self {
             // SAFETY: locked by this thread in `lock`.
             Lock::Own(m) => unsafe {
@@ -234,6 +234,26 @@ impl Lock {
             Lock::Pthread(m) => unsafe {
                 libc::pthread_mutex_unlock(*m as *mut libc::pthread_mutex_t);
             },
+        }
+    }
+}
+
+// SAFETY: a `Lock` is a mutex: a pthread mutex in a box that never moves,
+// or the program's lock object, which its callbacks are made to lock and
+// unlock from any thread. Nothing in it is tied to the creating thread.
+unsafe impl Send for Lock {}
+// SAFETY: as above; `lock`/`unlock` are the synchronisation itself.
+unsafe impl Sync for Lock {}
+
+impl Lock {
+    /// The address a program-side user of this lock passes around: the
+    /// pthread mutex, or the lock the program's callbacks allocated
+    /// (`evbuffer_enable_locking` accepts it and shares the lock).
+    pub(crate) fn raw(&self) -> *mut c_void {
+        match self {
+            Lock::Own(m) => m.get() as *mut c_void,
+            Lock::Program { lock, .. } => *lock as *mut c_void,
+            Lock::Pthread(m) => *m as *mut c_void,
         }
     }
 }
