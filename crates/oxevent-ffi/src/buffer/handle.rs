@@ -246,6 +246,25 @@ unsafe impl Send for Lock {}
 unsafe impl Sync for Lock {}
 
 impl Lock {
+    /// Takes the lock if nobody else holds it (`EVLOCK_TRY_LOCK_`).
+    pub(crate) fn try_lock(&self) -> bool {
+        match self {
+            // SAFETY: an initialised recursive mutex that lives as long as
+            // its owner.
+            Lock::Own(m) => unsafe { libc::pthread_mutex_trylock(m.get()) == 0 },
+            Lock::Program { cbs, lock, .. } => match cbs.lock {
+                // SAFETY: a lock of this callback set, with libevent's
+                // try mode.
+                Some(f) => unsafe { f(crate::abi::EVTHREAD_TRY, *lock as *mut c_void) == 0 },
+                None => true,
+            },
+            // SAFETY: the program gave this mutex for the owner's life.
+            Lock::Pthread(m) => unsafe {
+                libc::pthread_mutex_trylock(*m as *mut libc::pthread_mutex_t) == 0
+            },
+        }
+    }
+
     /// The address a program-side user of this lock passes around: the
     /// pthread mutex, or the lock the program's callbacks allocated
     /// (`evbuffer_enable_locking` accepts it and shares the lock).

@@ -35,7 +35,9 @@
 //! reference into the public struct is live, or free the memory while a
 //! callback of this bufferevent is running.
 
+mod filter;
 mod pair;
+mod ratelim;
 mod socket;
 
 pub mod compat;
@@ -69,8 +71,14 @@ const MAGIC: u64 = 0x006f_7862_7566_6576;
 pub(crate) mod suspend {
     /// The input reached the read high watermark.
     pub const WM: u8 = 0x01;
+    /// The bufferevent's rate limit ran out.
+    pub const BW: u8 = 0x02;
+    /// Its group's rate limit ran out.
+    pub const BW_GROUP: u8 = 0x04;
     /// A hostname lookup is in progress.
     pub const LOOKUP: u8 = 0x08;
+    /// The filter over this bufferevent is not reading.
+    pub const FILT_READ: u8 = 0x10;
 }
 
 /// libevent's largest single read and write (`MAX_SINGLE_READ_DEFAULT`).
@@ -85,11 +93,14 @@ pub(crate) enum Kind {
         /// The other end (NULL once either is freed).
         partner: Cell<*const Bev>,
     },
+    /// A filter over another bufferevent: `filter.rs`.
+    Filter(Box<filter::Filter>),
 }
 
 /// The tag stored in `be_ops` for each kind (programs only compare it).
 static OPS_SOCKET: u8 = 0;
 static OPS_PAIR: u8 = 0;
+static OPS_FILTER: u8 = 0;
 
 /// One bufferevent: the public struct first (its address is the
 /// program's pointer), then oxevent's state.
@@ -121,6 +132,8 @@ pub struct Bev {
     wm_cb: Cell<*mut c_void>,
     /// The output's callback that starts writing (socket).
     pub(crate) outbuf_cb: Cell<*mut c_void>,
+    /// Rate limiting, once configured (`ratelim.rs`).
+    rlim: UnsafeCell<Option<Box<ratelim::RateLimit>>>,
 }
 
 impl std::fmt::Debug for Bev {
@@ -212,12 +225,21 @@ impl Bev {
         }
     }
 
+    /// Takes the lock if it is free (always true without one).
+    pub(crate) fn try_lock(&self) -> bool {
+        self.lock.as_ref().map_or(true, |l| l.try_lock())
+    }
+
     /// `BEV_UNLOCK`.
     #[inline]
     pub(crate) fn unlock(&self) {
         if let Some(l) = &self.lock {
             l.unlock();
         }
+    }
+
+    pub(crate) fn refcnt(&self) -> u32 {
+        self.refcnt.get()
     }
 
     pub(crate) fn incref(&self) {
@@ -239,6 +261,7 @@ impl Bev {
             return false;
         }
         self.unlink();
+        self.rlim_unlink();
         event_del(self.ev_read());
         event_del(self.ev_write());
         event_forget(self.ev_read());
@@ -261,6 +284,7 @@ impl Bev {
         match self.kind {
             Kind::Socket => {}
             Kind::Pair { .. } => pair::unlink(self),
+            Kind::Filter(_) => filter::unlink(self),
         }
     }
 
@@ -269,6 +293,7 @@ impl Bev {
         match self.kind {
             Kind::Socket => socket::enable(self, what),
             Kind::Pair { .. } => pair::enable(self, what),
+            Kind::Filter(_) => filter::enable(self, what),
         }
     }
 
@@ -277,6 +302,7 @@ impl Bev {
         match self.kind {
             Kind::Socket => socket::disable(self, what),
             Kind::Pair { .. } => pair::disable(self, what),
+            Kind::Filter(_) => filter::disable(self, what),
         }
     }
 
@@ -527,6 +553,7 @@ pub(crate) fn new_common(
     let ops: *const c_void = match kind {
         Kind::Socket => &OPS_SOCKET as *const u8 as *const c_void,
         Kind::Pair { .. } => &OPS_PAIR as *const u8 as *const c_void,
+        Kind::Filter(_) => &OPS_FILTER as *const u8 as *const c_void,
     };
     let zero_tv = libc::timeval {
         tv_sec: 0,
@@ -570,6 +597,7 @@ pub(crate) fn new_common(
         max_single_write: Cell::new(MAX_SINGLE_DEFAULT),
         wm_cb: Cell::new(std::ptr::null_mut()),
         outbuf_cb: Cell::new(std::ptr::null_mut()),
+        rlim: UnsafeCell::new(None),
     }));
     if let Some(l) = &b.lock {
         evbuffer_enable_locking(input, l.raw());
@@ -628,6 +656,7 @@ fn destroy(b: &Bev) {
     match b.kind {
         Kind::Socket => socket::destruct(b),
         Kind::Pair { .. } => {}
+        Kind::Filter(_) => filter::destruct(b),
     }
     let (input, output) = (b.input(), b.output());
     if !b.wm_cb.get().is_null() {
@@ -638,6 +667,7 @@ fn destroy(b: &Bev) {
     }
     evbuffer_free(input);
     evbuffer_free(output);
+    b.rlim_destroy();
     event_forget(b.deferred_ev());
     b.magic.set(0);
     let p = b as *const Bev as *mut Bev;
@@ -1072,6 +1102,7 @@ pub extern "C" fn bufferevent_flush(bev: *mut Bufferevent, iotype: c_short, mode
         let r = match b.kind {
             Kind::Socket => socket::flush(b, iotype, mode),
             Kind::Pair { .. } => pair::flush(b, iotype, mode),
+            Kind::Filter(_) => filter::flush(b, iotype, mode),
         };
         b.unlock();
         r
@@ -1119,9 +1150,7 @@ pub extern "C" fn bufferevent_get_underlying(bev: *mut Bufferevent) -> *mut Buff
         let Some(b) = bev_ref(bev, "bufferevent_get_underlying") else {
             return std::ptr::null_mut();
         };
-        match b.kind {
-            Kind::Socket | Kind::Pair { .. } => std::ptr::null_mut(),
-        }
+        filter::underlying(b).map_or(std::ptr::null_mut(), |u| u.ptr())
     })
 }
 
@@ -1137,6 +1166,7 @@ pub extern "C" fn bufferevent_setfd(bev: *mut Bufferevent, fd: c_int) -> c_int {
                 socket::setfd(b, fd);
                 0
             }
+            Kind::Filter(_) => filter::underlying(b).map_or(-1, |u| bufferevent_setfd(u.ptr(), fd)),
             _ => -1,
         }
     })
@@ -1152,6 +1182,7 @@ pub extern "C" fn bufferevent_getfd(bev: *mut Bufferevent) -> c_int {
         b.lock();
         let fd = match b.kind {
             Kind::Socket => b.get(|p| p.ev_read.ev_fd),
+            Kind::Filter(_) => filter::underlying(b).map_or(-1, |u| bufferevent_getfd(u.ptr())),
             _ => -1,
         };
         b.unlock();

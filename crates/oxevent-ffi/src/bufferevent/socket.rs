@@ -181,7 +181,7 @@ fn read_ready(b: &Bev, fd: c_int, event: c_short) {
             return;
         }
     }
-    let readmax = b.max_single_read.get();
+    let readmax = b.rlim_max(false);
     if howmuch < 0 || howmuch > readmax {
         howmuch = readmax;
     }
@@ -189,11 +189,7 @@ fn read_ready(b: &Bev, fd: c_int, event: c_short) {
         return;
     }
     evbuffer_unfreeze(input, 0);
-    let res = evbuffer_read(
-        input,
-        fd,
-        howmuch.min(c_int::MAX as isize) as c_int,
-    );
+    let res = evbuffer_read(input, fd, howmuch.min(c_int::MAX as isize) as c_int);
     evbuffer_freeze(input, 0);
     if res == -1 {
         let err = errno();
@@ -211,6 +207,7 @@ fn read_ready(b: &Bev, fd: c_int, event: c_short) {
     if res <= 0 {
         return read_error(b, what);
     }
+    b.charge_read(res as isize);
     b.trigger(EV_READ, 0);
 }
 
@@ -294,7 +291,7 @@ fn write_ready(b: &Bev, fd: c_int, event: c_short) {
             return;
         }
     }
-    let atmost = b.max_single_write.get();
+    let atmost = b.rlim_max(true);
     if b.write_suspended.get() != 0 {
         return;
     }
@@ -317,6 +314,7 @@ fn write_ready(b: &Bev, fd: c_int, event: c_short) {
         if res <= 0 {
             return write_error(b, what);
         }
+        b.charge_write(res as isize);
     }
     if evbuffer_get_length(output) == 0 {
         event_del(b.ev_write());
