@@ -97,6 +97,17 @@ pub struct Base<D: 'static = ()> {
     inner: Rc<Inner<D>>,
 }
 
+/// A base that does not keep it alive (what a connection's own state
+/// holds, so the base's closures and the connection form no cycle).
+pub(crate) struct WeakBase<D: 'static>(std::rc::Weak<Inner<D>>);
+
+impl<D: 'static> WeakBase<D> {
+    /// The base, if it still exists.
+    pub(crate) fn upgrade(&self) -> Option<Base<D>> {
+        self.0.upgrade().map(|inner| Base { inner })
+    }
+}
+
 impl<D: 'static> Clone for Base<D> {
     fn clone(&self) -> Self {
         Base {
@@ -315,6 +326,11 @@ impl<D: 'static> Runner for Closures<'_, D> {
 }
 
 impl<D: 'static> Base<D> {
+    /// A handle that does not keep the base alive.
+    pub(crate) fn downgrade(&self) -> WeakBase<D> {
+        WeakBase(Rc::downgrade(&self.inner))
+    }
+
     /// A base with the default configuration.
     ///
     /// ```

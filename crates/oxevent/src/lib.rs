@@ -59,6 +59,7 @@
 
 mod api;
 pub mod buffer;
+pub mod bufferevent;
 mod config;
 mod core;
 mod dispatch;
