@@ -26,10 +26,10 @@ use crate::abi::{
 };
 use crate::boundary::{guard, warnx};
 use crate::buffer::{
-    evbuffer_add_cb, evbuffer_freeze, evbuffer_get_length, evbuffer_read, evbuffer_set_flags,
+    evbuffer_add_cb, evbuffer_freeze, evbuffer_get_length, evbuffer_set_flags,
     evbuffer_unfreeze, evbuffer_write_atmost,
 };
-use crate::event::{event_assign, event_del, event_pending};
+use crate::event::{event_active, event_assign, event_del, event_pending};
 use crate::handle::FfiBase;
 use crate::util::{errno, set_errno};
 
@@ -146,9 +146,44 @@ unsafe extern "C" fn outbuf_cb(_buf: *mut c_void, info: *const EvbufferCbInfo, a
             && event_pending(b.ev_write(), EV_WRITE, std::ptr::null_mut()) == 0
             && b.write_suspended.get() == 0
         {
-            b.add_event(b.ev_write(), b.get(|p| p.timeout_write));
+            write_now(b);
         }
     })
+}
+
+/// Starts writing new output. libevent adds the write event and writes
+/// when the loop next finds the socket writable (an `epoll_ctl` to add
+/// the interest, one to remove it, and a loop turn per message); oxevent
+/// writes at once, as far as the socket takes it, and leaves only the
+/// rest to the write event. The write callback still runs from the loop
+/// (the write event is activated), never inside `bufferevent_write`.
+fn write_now(b: &Bev) {
+    let fd = b.get(|p| p.ev_write.ev_fd);
+    let output = b.output();
+    if b.connecting.get() || fd < 0 {
+        b.add_event(b.ev_write(), b.get(|p| p.timeout_write));
+        return;
+    }
+    b.incref_and_lock();
+    let atmost = b.rlim_max(true);
+    let mut res = 0;
+    if atmost > 0 {
+        evbuffer_unfreeze(output, 1);
+        res = evbuffer_write_atmost(output, fd, atmost as libc::ssize_t);
+        evbuffer_freeze(output, 1);
+    }
+    if res > 0 {
+        b.charge_write(res as isize);
+    }
+    let left = evbuffer_get_length(output);
+    if left > 0 || res < 0 {
+        // The rest (or the error) is the write event's, as in libevent.
+        b.add_event(b.ev_write(), b.get(|p| p.timeout_write));
+    } else if b.get(|p| p.writecb.is_some()) {
+        // Drained: the write callback runs from the loop.
+        event_active(b.ev_write(), EV_WRITE as c_int, 1);
+    }
+    b.decref_and_unlock();
 }
 
 /// The read event's callback (`bufferevent_readcb`).
@@ -189,7 +224,9 @@ fn read_ready(b: &Bev, fd: c_int, event: c_short) {
         return;
     }
     evbuffer_unfreeze(input, 0);
-    let res = evbuffer_read(input, fd, howmuch.min(c_int::MAX as isize) as c_int);
+    // Unlike libevent, no FIONREAD probe first: one read of up to
+    // `howmuch` bytes (libevent reads at most 4096 per event).
+    let res = crate::buffer::read_direct(input, fd, howmuch.max(0) as usize);
     evbuffer_freeze(input, 0);
     if res == -1 {
         let err = errno();
