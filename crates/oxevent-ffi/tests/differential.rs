@@ -128,13 +128,16 @@ const ABI_PROGRAMS: &[&str] = &[
 ];
 
 /// Headers whose every function our cdylib must export.
-const REQUIRED_HEADERS: [&str; 6] = [
+const REQUIRED_HEADERS: [&str; 9] = [
     "event.h",
     "event_compat.h",
     "util.h",
     "thread.h",
     "buffer.h",
     "buffer_compat.h",
+    "bufferevent.h",
+    "bufferevent_compat.h",
+    "listener.h",
 ];
 
 // ---------------------------------------------------------------------------
