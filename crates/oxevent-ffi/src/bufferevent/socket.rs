@@ -26,8 +26,8 @@ use crate::abi::{
 };
 use crate::boundary::{guard, warnx};
 use crate::buffer::{
-    evbuffer_add_cb, evbuffer_freeze, evbuffer_get_length, evbuffer_set_flags,
-    evbuffer_unfreeze, evbuffer_write_atmost,
+    evbuffer_add_cb, evbuffer_freeze, evbuffer_get_length, evbuffer_set_flags, evbuffer_unfreeze,
+    evbuffer_write_atmost,
 };
 use crate::event::{event_active, event_assign, event_del, event_pending};
 use crate::handle::FfiBase;
