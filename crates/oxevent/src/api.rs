@@ -1647,15 +1647,25 @@ impl Remote {
     /// [`Base::loopbreak`] from any thread.
     ///
     /// ```
+    /// use std::sync::atomic::{AtomicBool, Ordering};
+    /// use std::sync::Arc;
     /// use oxevent::{Base, LoopFlags};
     ///
     /// let base = Base::<()>::new().unwrap();
     /// let remote = base.remote();
-    /// std::thread::spawn(move || {
-    ///     std::thread::sleep(std::time::Duration::from_millis(2));
-    ///     remote.loopbreak();
+    /// let done = Arc::new(AtomicBool::new(false));
+    /// let d = done.clone();
+    /// // A break that arrives before the loop starts is cleared by it (as
+    /// // in libevent), so the other thread breaks until the loop is over.
+    /// let t = std::thread::spawn(move || {
+    ///     while !d.load(Ordering::Acquire) {
+    ///         std::thread::sleep(std::time::Duration::from_millis(2));
+    ///         remote.loopbreak();
+    ///     }
     /// });
     /// base.run(LoopFlags::NO_EXIT_ON_EMPTY, &mut ()).unwrap();
+    /// done.store(true, Ordering::Release);
+    /// t.join().unwrap();
     /// assert!(base.got_break());
     /// ```
     pub fn loopbreak(&self) {

@@ -88,16 +88,25 @@ impl LoopFlags {
     /// Keep running with no events left (`EVLOOP_NO_EXIT_ON_EMPTY`).
     ///
     /// ```
+    /// use std::sync::atomic::{AtomicBool, Ordering};
+    /// use std::sync::Arc;
     /// use std::time::Duration;
     /// use oxevent::{Base, LoopExit, LoopFlags};
     ///
     /// let base = Base::<()>::new().unwrap();
     /// let remote = base.remote();
+    /// let done = Arc::new(AtomicBool::new(false));
+    /// let d = done.clone();
+    /// // A break made before the loop starts is cleared by it, so the
+    /// // stopper repeats it until the loop has returned.
     /// let stopper = std::thread::spawn(move || {
-    ///     std::thread::sleep(Duration::from_millis(5));
-    ///     remote.loopbreak(); // the only way out of an empty base's loop
+    ///     while !d.load(Ordering::Acquire) {
+    ///         std::thread::sleep(Duration::from_millis(5));
+    ///         remote.loopbreak(); // the only way out of an empty base's loop
+    ///     }
     /// });
     /// let end = base.run(LoopFlags::NO_EXIT_ON_EMPTY, &mut ()).unwrap();
+    /// done.store(true, Ordering::Release);
     /// stopper.join().unwrap();
     /// assert_eq!(end, LoopExit::Stopped);
     /// assert!(base.got_break());
