@@ -530,7 +530,9 @@ impl<D: 'static> Conn<D> {
             let st = self.sh.st.borrow();
             (st.output.is_empty(), st.output.len() <= st.wm_write.0)
         };
-        if !empty {
+        if empty {
+            self.sh.st.borrow_mut().output.release_idle_memory();
+        } else {
             self.add_write(&base)?;
         }
         if low_ok {
@@ -766,6 +768,10 @@ impl<D: 'static> Conn<D> {
                 if ready {
                     self.call_read(d, base);
                 }
+                // An idle connection keeps no read-sized chunk.
+                if let Ok(mut st) = self.sh.st.try_borrow_mut() {
+                    st.input.release_idle_memory();
+                }
                 return;
             }
             Err(Error::Io(e))
@@ -865,6 +871,7 @@ impl<D: 'static> Conn<D> {
             (st.output.is_empty(), st.output.len() <= st.wm_write.0)
         };
         if empty {
+            self.sh.st.borrow_mut().output.release_idle_memory();
             if let Some(w) = self.sh.write_ev.get() {
                 let _ = base.del(w);
             }

@@ -367,6 +367,14 @@ pub(crate) fn read_direct(buf: *mut FfiBuffer, fd: c_int, max: usize) -> c_int {
     }
 }
 
+/// Gives back an empty buffer's kept memory (a socket bufferevent's
+/// buffers between messages): see `Buffer::release_idle_memory`.
+pub(crate) fn release_idle_memory(buf: *mut FfiBuffer) {
+    if let Some(s) = enter(buf, "evbuffer") {
+        s.op(|b| b.release_idle_memory());
+    }
+}
+
 /// `evbuffer_write`.
 #[no_mangle]
 pub extern "C" fn evbuffer_write(buf: *mut FfiBuffer, fd: c_int) -> c_int {

@@ -176,6 +176,9 @@ fn write_now(b: &Bev) {
         b.charge_write(res as isize);
     }
     let left = evbuffer_get_length(output);
+    if left == 0 {
+        crate::buffer::release_idle_memory(output);
+    }
     if left > 0 || res < 0 {
         // The rest (or the error) is the write event's, as in libevent.
         b.add_event(b.ev_write(), b.get(|p| p.timeout_write));
@@ -246,6 +249,11 @@ fn read_ready(b: &Bev, fd: c_int, event: c_short) {
     }
     b.charge_read(res as isize);
     b.trigger(EV_READ, 0);
+    // An idle connection keeps no read-sized chunk (libevent frees its
+    // drained chains too).
+    if evbuffer_get_length(input) == 0 {
+        crate::buffer::release_idle_memory(input);
+    }
 }
 
 fn read_error(b: &Bev, what: c_short) {
@@ -355,6 +363,7 @@ fn write_ready(b: &Bev, fd: c_int, event: c_short) {
     }
     if evbuffer_get_length(output) == 0 {
         event_del(b.ev_write());
+        crate::buffer::release_idle_memory(output);
     }
     if res != 0 || !connected {
         b.trigger(EV_WRITE, 0);

@@ -282,6 +282,35 @@ impl Buffer {
         self.len == 0
     }
 
+    /// Gives back the memory an empty buffer keeps for its next bytes (an
+    /// empty chunk and a drained spare); a buffer holding bytes, or with
+    /// room reserved, is left as it is. Idle connections call this so that each does not hold a
+    /// read-sized chunk (what a server with many idle clients pays for).
+    ///
+    /// ```
+    /// use oxevent::buffer::Buffer;
+    ///
+    /// let mut buf = Buffer::new();
+    /// buf.add(&[1u8; 10_000]).unwrap();
+    /// buf.drain(10_000).unwrap();
+    /// buf.release_idle_memory();
+    /// assert!(buf.is_empty());
+    /// buf.add(b"still works").unwrap();
+    /// assert_eq!(buf.len(), 11);
+    /// ```
+    pub fn release_idle_memory(&mut self) {
+        // Reserved room lives in the chain's chunks: it stays until the
+        // reservation is committed or abandoned.
+        if self.len != 0 || self.reservation.is_some() {
+            return;
+        }
+        self.spare = None;
+        if !self.chunks.is_empty() && self.chunks.iter().all(|c| c.is_owned()) {
+            self.chunks.clear();
+            self.layout += 1;
+        }
+    }
+
     /// Bytes available contiguously at the start: the first chunk's length
     /// (`evbuffer_get_contiguous_space`).
     ///
