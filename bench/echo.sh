@@ -78,12 +78,20 @@ for conns in 50 1000; do
         for lib in $order; do
             start_server "$lib"
             v=$("$out/echo_load" "$port" "$conns" "$secs")
+            # The server's CPU time (user + system, clock ticks) per echo,
+            # counting the warm-up's echoes at the measured rate too.
+            ticks=$(awk '{print $14 + $15}' "/proc/$srv_pid/stat")
+            cpu=$(awk -v t="$ticks" -v hz="$(getconf CLK_TCK)" -v v="$v" -v s="$secs" \
+                'BEGIN {printf "%.2f", t / hz * 1e6 / (v * (s + 0.5))}')
             stop_server
-            echo -e "$r\t$lib\t$v" >>"$out/echo_$conns.tsv"
+            echo -e "$r\t$lib\t$v\t$cpu" >>"$out/echo_$conns.tsv"
         done
     done
     for lib in debian ours; do
         res[$lib,$conns]=$(awk -v l=$lib '$2==l {print $3}' "$out/echo_$conns.tsv" | median)
+    done
+    for lib in debian ours; do
+        res[cpu,$lib,$conns]=$(awk -v l=$lib '$2==l {print $4}' "$out/echo_$conns.tsv" | median)
     done
     res[ratio,$conns]=$(awk '{v[$1" "$2]=$3} END {for (k in v) {split(k,a," "); if (a[2]=="ours") print v[k]/v[a[1]" debian"]}}' "$out/echo_$conns.tsv" | median)
 done
@@ -110,10 +118,10 @@ for lib in debian ours; do
 done
 
 table=$(cat <<TABLE
-| workload | debian echoes/s | ours echoes/s | ours/debian (paired median) |
-|---|---:|---:|---:|
-| 64 B ping-pong, 50 connections | ${res[debian,50]} | ${res[ours,50]} | ${res[ratio,50]} |
-| 64 B ping-pong, 1000 connections | ${res[debian,1000]} | ${res[ours,1000]} | ${res[ratio,1000]} |
+| workload | debian echoes/s | ours echoes/s | ours/debian (paired median) | server CPU µs/echo debian | ours |
+|---|---:|---:|---:|---:|---:|
+| 64 B ping-pong, 50 connections | ${res[debian,50]} | ${res[ours,50]} | ${res[ratio,50]} | ${res[cpu,debian,50]} | ${res[cpu,ours,50]} |
+| 64 B ping-pong, 1000 connections | ${res[debian,1000]} | ${res[ours,1000]} | ${res[ratio,1000]} | ${res[cpu,debian,1000]} | ${res[cpu,ours,1000]} |
 
 | per server | debian | ours |
 |---|---:|---:|
