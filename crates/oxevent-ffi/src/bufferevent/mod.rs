@@ -146,10 +146,10 @@ impl std::fmt::Debug for Bev {
 /// pointer that is not a live bufferevent.
 #[inline]
 pub(crate) fn bev_ref<'a>(p: *const Bufferevent, who: &str) -> Option<&'a Bev> {
-    // SAFETY: per libevent's contract `p` is NULL or a bufferevent this
-    // library returned and the program has not freed; `pub_` is the first
-    // field of the `repr(C)` `Bev`, so the addresses coincide. The magic
-    // word catches some misuse (a freed or foreign pointer).
+    // `pub_` is the first field of the `repr(C)` `Bev`: the addresses
+    // coincide. The magic word catches some misuse (freed, foreign).
+    // SAFETY: per libevent's contract `p` is NULL or a live bufferevent
+    // this library returned.
     match unsafe { (p as *const Bev).as_ref() } {
         Some(b) if b.magic.get() == MAGIC => Some(b),
         Some(_) => {
@@ -173,10 +173,10 @@ impl Bev {
     /// Reads the public struct.
     #[inline]
     pub(crate) fn get<T>(&self, f: impl FnOnce(&Bufferevent) -> T) -> T {
-        // SAFETY: the struct lives as long as `self`; the program and this
-        // crate use it from one thread at a time (libevent's contract, or
-        // the bufferevent's lock), and no reference into it outlives `f`,
-        // which never calls the program.
+        // One thread at a time uses the struct (libevent's contract, or
+        // the bufferevent's lock); `f` never calls the program.
+        // SAFETY: the struct lives as long as `self`, and no reference
+        // into it outlives `f`.
         f(unsafe { &*self.pub_.get() })
     }
 
