@@ -26,6 +26,9 @@ pub struct CbEntry {
 pub(crate) fn add_entry(s: &Session<'_>, func: CFunc, arg: *mut c_void) -> u64 {
     let handle = new_handle();
     s.meta(|m| {
+        // Most buffers carry one or two callbacks (a bufferevent's own):
+        // grow one entry at a time instead of doubling to four.
+        m.cbs.reserve_exact(1);
         m.cbs.push(CEntry {
             handle,
             func,

@@ -24,10 +24,10 @@
 //! line (libevent would walk a half-updated chain); nothing else is
 //! reachable, so no second `&mut Buffer` ever exists.
 //!
-//! C callbacks never run inside an engine call. The engine reports length
-//! changes to one Rust callback per buffer, the *recorder*, which only adds
-//! the counts into `pending`; after the engine call returns, the export
-//! hands them to the C callbacks ([`Session::after_change`]), newest first,
+//! C callbacks never run inside an engine call. A buffer with C callbacks
+//! has the engine *record* its length changes (counts only, no callback:
+//! [`Buffer::record_changes`]); after the engine call returns, the export
+//! takes the counts and hands them to the C callbacks ([`Session::after_change`]), newest first,
 //! with no borrow held. So a callback may change its own buffer (and is
 //! then called again, nested, for that change, as in libevent), change the
 //! other buffer of a two-buffer move, add or remove any callback, or free
@@ -49,7 +49,7 @@ use std::os::raw::{c_int, c_short, c_uint, c_void};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use oxevent::__ffi::{thread_token, Spec};
-use oxevent::buffer::{Buffer, BufferCallback, CbId, CbInfo};
+use oxevent::buffer::Buffer;
 use oxevent::{Ev, EventId};
 
 use crate::abi::{
@@ -68,14 +68,14 @@ pub struct FfiBuffer {
     /// The thread inside (its token), 0 when none.
     owner: AtomicU64,
     /// The program-visible lock; set only while no thread is inside.
-    lock: UnsafeCell<Option<Lock>>,
+    /// Boxed, as `meta.deferred`: most buffers never lock, and a
+    /// connection's two idle buffers should stay small.
+    lock: UnsafeCell<Option<Box<Lock>>>,
     /// The engine buffer; borrowed mutably only by [`Session::op`].
     buf: UnsafeCell<Buffer>,
     /// The C face's bookkeeping; borrowed only briefly, never across user
     /// code or an engine call.
     meta: UnsafeCell<Meta>,
-    /// Counts the recorder adds up during engine calls: (added, deleted).
-    pending: UnsafeCell<(usize, usize)>,
 }
 
 impl std::fmt::Debug for FfiBuffer {
@@ -146,8 +146,9 @@ pub(crate) struct Meta {
     /// C callbacks, oldest first (handles increase).
     pub(crate) cbs: Vec<CEntry>,
     /// The engine callback reporting changes into `pending`.
-    pub(crate) recorder: Option<CbId>,
-    pub(crate) deferred: Option<Deferred>,
+    /// The engine records length changes for the C callbacks.
+    pub(crate) recording: bool,
+    pub(crate) deferred: Option<Box<Deferred>>,
 }
 
 /// The program-visible lock (`evbuffer_enable_locking`).
@@ -318,7 +319,6 @@ pub(crate) fn new_buffer() -> *mut FfiBuffer {
             refcnt: 1,
             ..Meta::default()
         }),
-        pending: UnsafeCell::new((0, 0)),
     }))
 }
 
@@ -547,7 +547,7 @@ impl<'a> Session<'a> {
         // SAFETY: this thread is the only one inside (depth 1) and, the
         // buffer having had no lock, other threads may not use it yet
         // (libevent's contract: enable locking before sharing).
-        unsafe { *self.b.lock.get() = Some(lock) };
+        unsafe { *self.b.lock.get() = Some(Box::new(lock)) };
         Ok(())
     }
 
@@ -585,36 +585,34 @@ impl<'a> Session<'a> {
 
     // ------------------------------------------------------------ callbacks
 
-    /// Registers the recorder with the engine if the buffer has none.
+    /// Has the engine record length changes, if it does not yet.
     pub(crate) fn ensure_recorder(&self) {
-        if self.meta(|m| m.recorder.is_some()) {
+        if self.meta(|m| std::mem::replace(&mut m.recording, true)) {
             return;
         }
-        let rec = Recorder(self.b.pending.get() as usize);
-        let id = self.op(|b| b.add_callback(Box::new(rec)));
-        self.meta(|m| m.recorder = Some(id));
+        self.op(|b| b.record_changes(true));
     }
 
-    /// Removes the recorder once the buffer has no C callback left.
+    /// Stops the recording once the buffer has no C callback left.
     pub(crate) fn drop_recorder_if_unused(&self) {
-        let id = self.meta(|m| {
-            if m.cbs.is_empty() {
-                m.recorder.take()
-            } else {
-                None
+        let stop = self.meta(|m| {
+            let stop = m.recording && m.cbs.is_empty();
+            if stop {
+                m.recording = false;
             }
+            stop
         });
-        if let Some(id) = id {
-            let _ = self.op(|b| b.remove_cb(id));
+        if stop {
+            self.op(|b| b.record_changes(false));
         }
     }
 
-    /// Takes the counts the recorder collected.
+    /// Takes the counts the engine recorded.
     #[inline]
     fn take_pending(&self) -> (usize, usize) {
-        // SAFETY: the owner thread, not in op: the recorder (the only other
-        // user of `pending`) runs only inside engine calls.
-        unsafe { std::mem::take(&mut *self.b.pending.get()) }
+        // SAFETY: the owner thread, not in op: no `&mut Buffer` exists
+        // (module docs), and this one ends before the function returns.
+        unsafe { (*self.b.buf.get()).take_changes() }
     }
 
     /// Reports the changes of the engine calls just made to the C callbacks
@@ -771,13 +769,13 @@ impl<'a> Session<'a> {
             .create(&spec)
             .map_err(|_| "cannot create the deferred callback")?;
         self.meta(|m| {
-            m.deferred = Some(Deferred {
+            m.deferred = Some(Box::new(Deferred {
                 base: base.handle,
                 id,
                 scheduled: false,
                 added: 0,
                 deleted: 0,
-            })
+            }))
         });
         Ok(())
     }
@@ -816,23 +814,6 @@ fn info_of(len: usize, added: usize, deleted: usize) -> EvbufferCbInfo {
         orig_size: len.saturating_add(deleted).saturating_sub(added),
         n_added: added,
         n_deleted: deleted,
-    }
-}
-
-/// The one engine callback of a buffer with C callbacks: adds the counts
-/// of each change into the buffer's `pending` cell (never user code).
-struct Recorder(usize);
-
-impl BufferCallback for Recorder {
-    fn call(&mut self, _buf: &mut Buffer, info: &CbInfo) {
-        let p = self.0 as *mut (usize, usize);
-        // SAFETY: `p` is the `pending` cell of the buffer this recorder is
-        // registered on; the engine calls the recorder only inside an
-        // engine call on that buffer, made by its owner thread, while no
-        // other reference to the cell exists (module docs).
-        let cell = unsafe { &mut *p };
-        cell.0 = cell.0.saturating_add(info.n_added);
-        cell.1 = cell.1.saturating_add(info.n_deleted);
     }
 }
 

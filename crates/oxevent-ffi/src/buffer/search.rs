@@ -298,7 +298,7 @@ pub(crate) fn readln_in(s: &Session<'_>, who: &str, eol_style: c_int) -> (*mut c
     }
     // SAFETY: `line` has room for `n + 1` bytes.
     unsafe { *line.add(n) = 0 };
-    if s.meta(|m| m.recorder.is_some()) {
+    if s.meta(|m| m.recording) {
         if n > 0 {
             let _ = s.op(|b| b.drain(n));
             s.after_change();

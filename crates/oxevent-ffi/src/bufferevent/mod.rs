@@ -118,8 +118,15 @@ pub struct Bev {
     pub(crate) connecting: Cell<bool>,
     pub(crate) connection_refused: Cell<bool>,
     /// The event whose activation runs deferred callbacks (and, at the
-    /// end, the finalizer that frees the memory).
-    deferred: UnsafeCell<Event>,
+    /// end, the finalizer that frees the memory): allocated on first use,
+    /// so that a connection without deferred callbacks does not carry its
+    /// 128 bytes while idle. Null until then.
+    deferred: Cell<*mut Event>,
+    /// The base the deferred event goes to (`bufferevent_base_set` moves it).
+    deferred_base: Cell<*mut FfiBase>,
+    /// Its priority once `bufferevent_priority_set` chose one; -1: the
+    /// middle priority, as libevent gives it.
+    deferred_pri: Cell<c_int>,
     deferred_scheduled: Cell<bool>,
     readcb_pending: Cell<bool>,
     writecb_pending: Cell<bool>,
@@ -213,8 +220,34 @@ impl Bev {
         unsafe { std::ptr::addr_of_mut!((*self.ptr()).ev_write) }
     }
 
+    /// The deferred event, assigned on first use.
     fn deferred_ev(&self) -> *mut Event {
-        self.deferred.get()
+        let ev = self.deferred.get();
+        if !ev.is_null() {
+            return ev;
+        }
+        let ev = Box::into_raw(Box::new(Event::zeroed()));
+        self.deferred.set(ev);
+        event_assign(
+            ev,
+            self.deferred_base.get(),
+            -1,
+            0,
+            Some(deferred_cb),
+            self.ptr() as *mut c_void,
+        );
+        let pri = self.deferred_pri.get();
+        if pri >= 0 {
+            event_priority_set(ev, pri);
+        } else {
+            // SAFETY: a field of the live event just assigned; read by value.
+            let base = unsafe { (*ev).ev_base as *mut FfiBase };
+            let npri = event_base_get_npriorities(base);
+            if npri > 1 {
+                event_priority_set(ev, npri / 2);
+            }
+        }
+        ev
     }
 
     /// `BEV_LOCK`.
@@ -586,7 +619,9 @@ pub(crate) fn new_common(
         write_suspended: Cell::new(0),
         connecting: Cell::new(false),
         connection_refused: Cell::new(false),
-        deferred: UnsafeCell::new(Event::zeroed()),
+        deferred: Cell::new(std::ptr::null_mut()),
+        deferred_base: Cell::new(base),
+        deferred_pri: Cell::new(-1),
         deferred_scheduled: Cell::new(false),
         readcb_pending: Cell::new(false),
         writecb_pending: Cell::new(false),
@@ -603,30 +638,7 @@ pub(crate) fn new_common(
         evbuffer_enable_locking(input, l.raw());
         evbuffer_enable_locking(output, l.raw());
     }
-    event_assign(
-        b.deferred_ev(),
-        base,
-        -1,
-        0,
-        Some(deferred_cb),
-        b.ptr() as *mut c_void,
-    );
-    let npri = event_base_get_npriorities(b.get(|p| p.ev_read.ev_base as *mut FfiBase));
-    let npri = if npri > 0 {
-        npri
-    } else {
-        event_base_get_npriorities(deferred_base(b))
-    };
-    if npri > 1 {
-        event_priority_set(b.deferred_ev(), npri / 2);
-    }
     Some(b)
-}
-
-/// The base the deferred event was assigned to (NULL base: the current).
-fn deferred_base(b: &Bev) -> *mut FfiBase {
-    // SAFETY: a field of the live deferred event; read by value.
-    unsafe { (*b.deferred_ev()).ev_base as *mut FfiBase }
 }
 
 /// The deferred event's callback: runs the pending callbacks.
@@ -668,7 +680,14 @@ fn destroy(b: &Bev) {
     evbuffer_free(input);
     evbuffer_free(output);
     b.rlim_destroy();
-    event_forget(b.deferred_ev());
+    let ev = b.deferred.replace(std::ptr::null_mut());
+    if !ev.is_null() {
+        event_forget(ev);
+        // SAFETY: allocated by `Box::into_raw` in `deferred_ev`; the engine
+        // forgot it, and its finalizer (if that is what runs now) touches
+        // the struct no more after calling us.
+        drop(unsafe { Box::from_raw(ev) });
+    }
     b.magic.set(0);
     let p = b as *const Bev as *mut Bev;
     // SAFETY: `p` came from `Box::leak` in `new_common`; the last reference
@@ -1124,7 +1143,11 @@ pub extern "C" fn bufferevent_priority_set(bev: *mut Bufferevent, pri: c_int) ->
                 {
                     -1
                 } else {
-                    event_priority_set(b.deferred_ev(), pri);
+                    b.deferred_pri.set(pri);
+                    let ev = b.deferred.get();
+                    if !ev.is_null() {
+                        event_priority_set(ev, pri);
+                    }
                     0
                 }
             }
@@ -1206,7 +1229,11 @@ pub extern "C" fn bufferevent_base_set(base: *mut FfiBase, bev: *mut Bufferevent
                     r = crate::event::event_base_set(base, b.ev_write());
                 }
                 if !b.deferred_scheduled.get() {
-                    crate::event::event_base_set(base, b.deferred_ev());
+                    b.deferred_base.set(base);
+                    let ev = b.deferred.get();
+                    if !ev.is_null() {
+                        crate::event::event_base_set(base, ev);
+                    }
                 }
                 r
             }

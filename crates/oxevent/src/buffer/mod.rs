@@ -193,15 +193,20 @@ pub struct Buffer {
     front_mods: u64,
     frozen_start: bool,
     frozen_end: bool,
+    /// Counts of changes are kept for [`Buffer::take_changes`] instead of
+    /// being dropped when no callback is registered (the C face's mode).
+    record_changes: bool,
     flags: BufferFlags,
     /// A drained owned chunk kept for the next allocation.
     spare: Option<Vec<u8>>,
     /// At least the number of `sendfile` chunks (their bytes may not be in
     /// memory); 0 means none.
     files: usize,
-    reservation: Option<space::Reserved>,
+    /// Boxed: rare, and an idle connection's buffers should stay small.
+    reservation: Option<Box<space::Reserved>>,
     /// Where the last `readln` that found no line stopped looking.
-    eol_scan: Option<search::EolScan>,
+    /// Boxed for the same reason.
+    eol_scan: Option<Box<search::EolScan>>,
     cbs: Callbacks,
 }
 
@@ -248,6 +253,7 @@ impl Buffer {
             front_mods: 0,
             frozen_start: false,
             frozen_end: false,
+            record_changes: false,
             flags: BufferFlags::default(),
             spare: None,
             files: 0,
@@ -308,6 +314,10 @@ impl Buffer {
         if !self.chunks.is_empty() && self.chunks.iter().all(|c| c.is_owned()) {
             self.chunks.clear();
             self.layout += 1;
+        }
+        if self.chunks.is_empty() && self.chunks.capacity() != 0 {
+            // The chain's own array too (a few hundred bytes per buffer).
+            self.chunks = VecDeque::new();
         }
     }
 

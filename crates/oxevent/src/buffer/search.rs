@@ -298,7 +298,7 @@ impl Buffer {
                 return Ok(Some(found));
             }
         }
-        let scan_from = match self.eol_scan {
+        let scan_from = match self.eol_scan.as_deref().copied() {
             Some(s) if s.style == style && s.era == self.era && s.scanned <= self.len => {
                 // Resume where the last search stopped; its chunk hint saves
                 // a walk from the front (many small reads: many chunks).
@@ -331,14 +331,18 @@ impl Buffer {
                 } else {
                     (last - 1, self.chunks[last - 1].len())
                 };
-                self.eol_scan = Some(EolScan {
+                let scan = EolScan {
                     style,
                     era: self.era,
                     scanned: self.len,
                     layout: self.layout,
                     chunk,
                     off,
-                });
+                };
+                match &mut self.eol_scan {
+                    Some(b) => **b = scan,
+                    None => self.eol_scan = Some(Box::new(scan)),
+                }
                 Ok(None)
             }
         }

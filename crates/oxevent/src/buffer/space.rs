@@ -184,13 +184,13 @@ impl Buffer {
             addrs.push(c.spare_addr());
         }
         let n = lens.len();
-        self.reservation = Some(Reserved {
+        self.reservation = Some(Box::new(Reserved {
             mods: self.mods,
             front_mods: self.front_mods,
             first,
             lens,
             addrs,
-        });
+        }));
         Ok(n)
     }
 
