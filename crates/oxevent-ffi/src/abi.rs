@@ -564,6 +564,8 @@ pub const LEV_OPT_DISABLED: c_uint = 1 << 5;
 pub const LEV_OPT_DEFERRED_ACCEPT: c_uint = 1 << 6;
 /// `LEV_OPT_REUSEABLE_PORT`.
 pub const LEV_OPT_REUSEABLE_PORT: c_uint = 1 << 7;
+/// `LEV_OPT_BIND_IPV6ONLY`.
+pub const LEV_OPT_BIND_IPV6ONLY: c_uint = 1 << 8;
 
 // ---------------------------------------------------------------------------
 // Constants (event2/event_struct.h): evcb_flags bits

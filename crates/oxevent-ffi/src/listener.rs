@@ -23,8 +23,8 @@ use std::cell::{Cell, UnsafeCell};
 use std::os::raw::{c_int, c_short, c_uint, c_void};
 
 use crate::abi::{
-    evconnlistener_cb, evconnlistener_errorcb, Event, EV_PERSIST, EV_READ, LEV_OPT_CLOSE_ON_EXEC,
-    LEV_OPT_CLOSE_ON_FREE, LEV_OPT_DEFERRED_ACCEPT, LEV_OPT_DISABLED,
+    evconnlistener_cb, evconnlistener_errorcb, Event, EV_PERSIST, EV_READ, LEV_OPT_BIND_IPV6ONLY,
+    LEV_OPT_CLOSE_ON_EXEC, LEV_OPT_CLOSE_ON_FREE, LEV_OPT_DEFERRED_ACCEPT, LEV_OPT_DISABLED,
     LEV_OPT_LEAVE_SOCKETS_BLOCKING, LEV_OPT_REUSEABLE, LEV_OPT_REUSEABLE_PORT, LEV_OPT_THREADSAFE,
 };
 use crate::boundary::{guard, warnx};
@@ -275,6 +275,13 @@ pub extern "C" fn evconnlistener_new_bind(
         }
         if flags & LEV_OPT_DEFERRED_ACCEPT != 0
             && !sockopt_on(fd, libc::IPPROTO_TCP, libc::TCP_DEFER_ACCEPT)
+        {
+            return fail(fd);
+        }
+        // Set whatever the family: an AF_INET socket refuses it, and the
+        // listener is not made, as libevent does.
+        if flags & LEV_OPT_BIND_IPV6ONLY != 0
+            && !sockopt_on(fd, libc::IPPROTO_IPV6, libc::IPV6_V6ONLY)
         {
             return fail(fd);
         }

@@ -44,6 +44,9 @@ typedef void (*evconnlistener_errorcb)(struct evconnlistener *listener,
 #define LEV_OPT_DEFERRED_ACCEPT		(1u<<6)
 /** SO_REUSEPORT on the listening socket. */
 #define LEV_OPT_REUSEABLE_PORT		(1u<<7)
+/** IPV6_V6ONLY on the listening socket before bind (an AF_INET socket
+ * cannot take it: the listener is then not made, as in libevent). */
+#define LEV_OPT_BIND_IPV6ONLY		(1u<<8)
 
 /**
  * A listener on fd (listen(2) is called first when backlog is not 0;

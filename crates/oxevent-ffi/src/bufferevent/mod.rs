@@ -955,9 +955,46 @@ fn tv_set(tv: &libc::timeval) -> bool {
     tv.tv_sec != 0 || tv.tv_usec != 0
 }
 
-/// `bufferevent_generic_adj_timeouts_`: re-adds pending events with the
-/// new timeouts.
+/// `be_ops->adj_timeouts`: applies new timeouts to the transport's events.
 fn adj_timeouts(b: &Bev) -> c_int {
+    match b.kind {
+        Kind::Socket => adj_socket_timeouts(b),
+        Kind::Pair { .. } | Kind::Filter(_) => adj_generic_timeouts(b),
+    }
+}
+
+/// A pair's or filter's events are bare timers: armed while the direction
+/// is enabled, not suspended and has a timeout (for writing, also while
+/// output waits), deleted otherwise, as libevent's
+/// `bufferevent_generic_adj_timeouts_` does. So a timeout set after
+/// `bufferevent_enable` starts counting at once.
+fn adj_generic_timeouts(b: &Bev) -> c_int {
+    let enabled = b.enabled();
+    let (tr, tw) = b.get(|p| (p.timeout_read, p.timeout_write));
+    let r1 = if enabled & EV_READ != 0 && b.read_suspended.get() == 0 && tv_set(&tr) {
+        event_add(b.ev_read(), &tr)
+    } else {
+        event_del(b.ev_read())
+    };
+    let r2 = if enabled & EV_WRITE != 0
+        && b.write_suspended.get() == 0
+        && tv_set(&tw)
+        && evbuffer_get_length(b.output()) > 0
+    {
+        event_add(b.ev_write(), &tw)
+    } else {
+        event_del(b.ev_write())
+    };
+    if r1 < 0 || r2 < 0 {
+        -1
+    } else {
+        0
+    }
+}
+
+/// A socket's events: those pending are re-added with the new timeout, or
+/// keep waiting without one.
+fn adj_socket_timeouts(b: &Bev) -> c_int {
     let enabled = b.enabled();
     let (tr, tw) = b.get(|p| (p.timeout_read, p.timeout_write));
     let mut r1 = 0;
