@@ -363,7 +363,7 @@ notes = [
     f"- Idle RSS: the load generator opens {n_idle:,} connections, sending one message on each right after "
     "its connect, waits for every echo and holds them; VmHWM of the server then (equal to VmRSS here; "
     f"RLIMIT_NOFILE {E['NOFILE']}). Sent in one burst after all the connects instead, libevent's peak grows "
-    "to 19–22 MB (its echoes wait in output buffers until the write events run), ours stays at 27 MB.",
+    "to 19–22 MB (its echoes wait in output buffers until the write events run); ours was 27 MB there before the idle-memory work of 2026-12-05, not measured since.",
     "- Issue 10 targets: ours ≥ 1.3× libevent's echoes/s: {} (50 connections {}, 1000 connections {}); "
     "≤ 2.2 syscalls per echo: {} ({}); idle RSS ≤ libevent's: {} ({} vs {} KiB).".format(
         tgt(None if r50 is None or r1k is None else (r50 >= 1.3 and r1k >= 1.3)),
