@@ -44,7 +44,8 @@
 //! `NO_EXIT_ON_EMPTY`, backends chosen at run time (`EVENT_NOEPOLL`,
 //! `EVENT_NOPOLL`, `EVENT_NOSELECT`, `EVENT_SHOW_METHOD`), `reinit` after fork.
 //!
-//! Byte buffers for network I/O (libevent's `evbuffer`) are in [`buffer`].
+//! Byte buffers for network I/O (libevent's `evbuffer`) are in [`buffer`];
+//! DNS messages (the wire format under libevent's `evdns`) are in [`dns`].
 //!
 //! Dependencies:
 //! - `libc`, for the syscalls in [`sys`](crate) (the one module with
@@ -63,6 +64,7 @@ pub mod bufferevent;
 mod config;
 mod core;
 mod dispatch;
+pub mod dns;
 mod engine;
 mod error;
 mod event;
