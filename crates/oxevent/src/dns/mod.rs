@@ -1,5 +1,5 @@
-//! DNS for the event loop (libevent's `evdns`): the message format now; the
-//! resolver and the server later.
+//! DNS for the event loop (libevent's `evdns`): the message format and the
+//! resolver's state machine now; the server later.
 //!
 //! The plan, one sibling module per layer:
 //!
@@ -7,9 +7,11 @@
 //!   RFC 3596): validated names, parsing that refuses every malformed
 //!   packet, building with name compression and UDP truncation, the
 //!   reverse-lookup names and the 0x20 case randomization helper.
-//! - a resolver (`evdns_base`: requests, retries, name servers, search
-//!   domains), a server (`evdns_server_port`), and the `resolv.conf` and
-//!   `hosts` parsers, each in its own module, built on [`wire`].
+//! - [`client`]: the resolver (`evdns_base`: requests, retries, name
+//!   servers, probes, search domains) as a state machine without I/O, which
+//!   the faces drive with sockets and timers (the C face in oxevent-ffi).
+//! - a server (`evdns_server_port`), and the `resolv.conf` and `hosts`
+//!   parsers, each in its own module, built on [`wire`].
 //!
 //! What this module owns: only the layout above. The wire layer does no I/O,
 //! keeps no state between calls and never calls user code, so the resolver
@@ -24,4 +26,28 @@
 //! assert_eq!(Message::parse(&packet).unwrap(), query);
 //! ```
 
+pub mod client;
 pub mod wire;
+
+use std::io;
+use std::net::SocketAddr;
+use std::os::fd::{AsFd, OwnedFd};
+
+/// A nonblocking UDP socket connected to `addr` (the kernel then drops
+/// datagrams from any other address). For the faces' drivers.
+#[doc(hidden)]
+pub fn udp_connect(addr: SocketAddr) -> io::Result<OwnedFd> {
+    crate::sys::udp_connect(&addr)
+}
+
+/// A nonblocking TCP connection to `addr`, in progress or made.
+#[doc(hidden)]
+pub fn tcp_connect(addr: SocketAddr) -> io::Result<OwnedFd> {
+    crate::sys::connect_nonblocking(&addr).map(|(fd, _)| fd)
+}
+
+/// Whether a connecting socket failed (`SO_ERROR` set, or unreadable).
+#[doc(hidden)]
+pub fn socket_failed(fd: &impl AsFd) -> bool {
+    !matches!(crate::sys::socket_error(fd.as_fd()), Ok(None))
+}

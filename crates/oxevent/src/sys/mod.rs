@@ -605,6 +605,18 @@ pub(crate) fn enomem() -> io::Error {
 /// whether the connection is already made (a connect in progress finishes
 /// when the socket turns writable; [`socket_error`] then tells the result).
 pub(crate) fn connect_nonblocking(addr: &std::net::SocketAddr) -> io::Result<(OwnedFd, bool)> {
+    connect_socket(addr, libc::SOCK_STREAM)
+}
+
+/// A nonblocking UDP socket connected to `addr`: the kernel then drops
+/// datagrams from any other address.
+pub(crate) fn udp_connect(addr: &std::net::SocketAddr) -> io::Result<OwnedFd> {
+    connect_socket(addr, libc::SOCK_DGRAM).map(|(fd, _)| fd)
+}
+
+/// A close-on-exec, nonblocking socket of type `ty` connecting to `addr`:
+/// the socket and whether the connection is already made.
+fn connect_socket(addr: &std::net::SocketAddr, ty: libc::c_int) -> io::Result<(OwnedFd, bool)> {
     use std::os::fd::FromRawFd;
     // SAFETY: an all-zero sockaddr_storage is a valid value.
     let mut ss: libc::sockaddr_storage = unsafe { std::mem::zeroed() };
@@ -639,13 +651,8 @@ pub(crate) fn connect_nonblocking(addr: &std::net::SocketAddr) -> io::Result<(Ow
         }
     };
     // SAFETY: plain syscall with constant flags.
-    let fd = cvt(unsafe {
-        libc::socket(
-            family,
-            libc::SOCK_STREAM | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC,
-            0,
-        )
-    })?;
+    let fd =
+        cvt(unsafe { libc::socket(family, ty | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC, 0) })?;
     // SAFETY: `fd` was just created and is owned by nobody else.
     let owned = unsafe { OwnedFd::from_raw_fd(fd) };
     // SAFETY: `ss` holds a valid address of `len` bytes.
@@ -693,6 +700,24 @@ pub(crate) fn set_nonblocking(fd: std::os::fd::BorrowedFd<'_>) -> io::Result<()>
     if flags & libc::O_NONBLOCK == 0 {
         // SAFETY: as above.
         cvt(unsafe { libc::fcntl(fd, libc::F_SETFL, flags | libc::O_NONBLOCK) })?;
+    }
+    Ok(())
+}
+
+/// Fills `buf` from the kernel's CSPRNG (`getrandom(2)`), retrying short
+/// reads and interruptions.
+pub(crate) fn fill_random(mut buf: &mut [u8]) -> io::Result<()> {
+    while !buf.is_empty() {
+        // SAFETY: `buf` is valid for writes of `buf.len()` bytes.
+        let n = unsafe { libc::getrandom(buf.as_mut_ptr().cast(), buf.len(), 0) };
+        if n < 0 {
+            let e = io::Error::last_os_error();
+            if e.kind() == io::ErrorKind::Interrupted {
+                continue;
+            }
+            return Err(e);
+        }
+        buf = &mut buf[n as usize..];
     }
     Ok(())
 }
