@@ -63,6 +63,7 @@ pub mod bufferevent;
 mod config;
 mod core;
 mod dispatch;
+pub mod dns;
 mod engine;
 mod error;
 mod event;
