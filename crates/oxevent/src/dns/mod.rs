@@ -10,8 +10,13 @@
 //! - [`client`]: the resolver (`evdns_base`: requests, retries, name
 //!   servers, probes, search domains) as a state machine without I/O, which
 //!   the faces drive with sockets and timers (the C face in oxevent-ffi).
-//! - a server (`evdns_server_port`), and the `resolv.conf` and `hosts`
-//!   parsers, each in its own module, built on [`wire`].
+//! - [`resolv_conf`] and [`hosts`]: `/etc/resolv.conf` as
+//!   `evdns_base_resolv_conf_parse` reads it, `/etc/hosts` as
+//!   `evdns_base_load_hosts` reads it, and the validator behind
+//!   `evdns_base_set_option`, shared by the Rust and C faces. They turn
+//!   configuration text into typed values and say why each skipped line
+//!   was skipped; they never touch a resolver, a socket or the host name.
+//! - a server (`evdns_server_port`) later, built on [`wire`].
 //!
 //! What this module owns: only the layout above. The wire layer does no I/O,
 //! keeps no state between calls and never calls user code, so the resolver
@@ -27,6 +32,8 @@
 //! ```
 
 pub mod client;
+pub mod hosts;
+pub mod resolv_conf;
 pub mod wire;
 
 use std::io;
