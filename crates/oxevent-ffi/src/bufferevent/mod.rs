@@ -133,6 +133,9 @@ pub struct Bev {
     eventcb_pending: Cell<c_short>,
     errno_pending: Cell<c_int>,
     pub(crate) dns_error: Cell<c_int>,
+    /// The `evdns_getaddrinfo` request of a pending
+    /// `bufferevent_socket_connect_hostname` (cancelled by a free).
+    pub(crate) dns_req: Cell<*mut c_void>,
     pub(crate) max_single_read: Cell<isize>,
     pub(crate) max_single_write: Cell<isize>,
     /// The input's watermark callback (`evbuffer_add_cb` entry), once set.
@@ -628,6 +631,7 @@ pub(crate) fn new_common(
         eventcb_pending: Cell::new(0),
         errno_pending: Cell::new(0),
         dns_error: Cell::new(0),
+        dns_req: Cell::new(std::ptr::null_mut()),
         max_single_read: Cell::new(MAX_SINGLE_DEFAULT),
         max_single_write: Cell::new(MAX_SINGLE_DEFAULT),
         wm_cb: Cell::new(std::ptr::null_mut()),
@@ -727,6 +731,14 @@ pub extern "C" fn bufferevent_free(bev: *mut Bufferevent) {
             p.errorcb = None;
             p.cbarg = std::ptr::null_mut();
         });
+        let req = b.dns_req.replace(std::ptr::null_mut());
+        if !req.is_null() {
+            // Its callback (run now, with EVUTIL_EAI_CANCEL) takes the
+            // lock and drops the lookup's reference.
+            b.unlock();
+            crate::dns_getaddrinfo::evdns_getaddrinfo_cancel(req.cast());
+            b.lock();
+        }
         b.decref_and_unlock();
     })
 }

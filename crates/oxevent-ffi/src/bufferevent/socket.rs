@@ -24,7 +24,7 @@ use crate::abi::{
     BEV_OPT_DEFER_CALLBACKS, EVBUFFER_FLAG_DRAINS_TO_FD, EV_FINALIZE, EV_PERSIST, EV_READ,
     EV_TIMEOUT, EV_WRITE,
 };
-use crate::boundary::{guard, warnx};
+use crate::boundary::guard;
 use crate::buffer::{
     evbuffer_add_cb, evbuffer_freeze, evbuffer_get_length, evbuffer_set_flags, evbuffer_unfreeze,
     evbuffer_write_atmost,
@@ -471,9 +471,10 @@ fn connect(b: &Bev, sa: *const libc::sockaddr, socklen: c_int) -> c_int {
     }
 }
 
-/// `bufferevent_socket_connect_hostname`: resolves with `getaddrinfo`
-/// (blocking; evdns is not in oxevent yet, and a NULL `evdns_base` gets
-/// the same from libevent), then connects to the first address.
+/// `bufferevent_socket_connect_hostname`: resolves through
+/// `evdns_getaddrinfo` when given an `evdns_base` (without blocking), or
+/// with the system's blocking `getaddrinfo` for a NULL one (as libevent
+/// does), then connects to the first address.
 #[no_mangle]
 pub extern "C" fn bufferevent_socket_connect_hostname(
     bev: *mut Bufferevent,
@@ -492,15 +493,38 @@ pub extern "C" fn bufferevent_socket_connect_hostname(
         if !(1..=65535).contains(&port) {
             return -1;
         }
-        if !evdns_base.is_null() {
-            warnx("bufferevent_socket_connect_hostname: evdns is not available; using getaddrinfo");
-        }
         b.lock();
         b.dns_error.set(0);
         b.suspend_write(suspend::LOOKUP);
         b.suspend_read(suspend::LOOKUP);
         b.incref();
         b.unlock();
+        if !evdns_base.is_null() {
+            // SAFETY: zeroed addrinfo hints are valid.
+            let mut hints: libc::addrinfo = unsafe { std::mem::zeroed() };
+            hints.ai_family = family;
+            hints.ai_protocol = libc::IPPROTO_TCP;
+            hints.ai_socktype = libc::SOCK_STREAM;
+            let portbuf = std::ffi::CString::new(port.to_string()).unwrap_or_default();
+            // SAFETY: a live evdns_base of the program's (checked inside),
+            // its host name, our port string and hints; the callback gets
+            // the bufferevent, which holds a reference for it.
+            let req = unsafe {
+                crate::dns_getaddrinfo::evdns_getaddrinfo(
+                    evdns_base.cast(),
+                    hostname,
+                    portbuf.as_ptr(),
+                    &hints,
+                    Some(hostname_resolved),
+                    b.ptr().cast(),
+                )
+            };
+            b.lock();
+            // NULL when the callback already ran (a numeric host).
+            b.dns_req.set(req.cast());
+            b.unlock();
+            return 0;
+        }
         // SAFETY: zeroed addrinfo hints are valid.
         let mut hints: libc::addrinfo = unsafe { std::mem::zeroed() };
         hints.ai_family = family;
@@ -530,6 +554,40 @@ pub extern "C" fn bufferevent_socket_connect_hostname(
         }
         b.decref_and_unlock();
         0
+    })
+}
+
+/// The end of `connect_hostname`'s lookup through evdns.
+unsafe extern "C" fn hostname_resolved(result: c_int, ai: *mut libc::addrinfo, arg: *mut c_void) {
+    guard((), || {
+        let Some(b) = bev_ref(
+            arg as *const Bufferevent,
+            "bufferevent_socket_connect_hostname",
+        ) else {
+            // SAFETY: the list the resolver handed over, freed once.
+            unsafe { crate::util::evutil_freeaddrinfo(ai) };
+            return;
+        };
+        b.lock();
+        b.dns_req.set(std::ptr::null_mut());
+        b.unsuspend_write(suspend::LOOKUP);
+        b.unsuspend_read(suspend::LOOKUP);
+        if result == crate::util::EVUTIL_EAI_CANCEL {
+            // Freed meanwhile: nothing to report.
+        } else if result != 0 || ai.is_null() {
+            b.dns_error
+                .set(if result != 0 { result } else { libc::EAI_FAIL });
+            b.run_eventcb(BEV_EVENT_ERROR, 0);
+        } else {
+            // SAFETY: a successful result: `ai` is a valid list.
+            let (addr, len) = unsafe { ((*ai).ai_addr, (*ai).ai_addrlen as c_int) };
+            if connect(b, addr, len) < 0 {
+                b.run_eventcb(BEV_EVENT_ERROR, 0);
+            }
+        }
+        // SAFETY: the list the resolver handed over, freed once.
+        unsafe { crate::util::evutil_freeaddrinfo(ai) };
+        b.decref_and_unlock();
     })
 }
 
