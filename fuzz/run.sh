@@ -9,6 +9,7 @@ runs=${1:-10000000}
 shift || true
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=(buffer_ops readln search c_buffer)
+[ $# -gt 0 ] || targets+=(resolv_conf)
 cd "$here/.."
 for t in "${targets[@]}"; do
     mkdir -p "fuzz/corpus/$t" "fuzz/artifacts/$t"
