@@ -8,7 +8,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 runs=${1:-10000000}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(buffer_ops readln search c_buffer dns_packet)
+[ ${#targets[@]} -eq 0 ] && targets=(buffer_ops readln search c_buffer dns_packet resolv_conf)
 cd "$here/.."
 for t in "${targets[@]}"; do
     mkdir -p "fuzz/corpus/$t" "fuzz/artifacts/$t"

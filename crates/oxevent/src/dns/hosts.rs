@@ -26,7 +26,7 @@
 //! `evdns_base_load_hosts_impl`, `find_hosts_entry` and
 //! `evdns_getaddrinfo_fromhosts` (public code index), and against Debian's
 //! 2.1.12 for the address syntax (shared with
-//! [`parse_sockaddr_port`](super::resolv_conf::parse_sockaddr_port)).
+//! [`parse_sockaddr_port`]).
 //! - One entry per name: `ADDR NAME ALIAS…` gives the same address to
 //!   every name; words are split on space and tab only, lines on `'\n'`
 //!   (a CRLF file keeps `'\r'` at the end of its last name, warned as

@@ -72,7 +72,7 @@
 //!   `evutil_read_file_`, which folds every failure but `open` into one
 //!   error. So [`ConfError::code`] is 1 or 2; codes 3 (too large), 4 (out of
 //!   memory) and 5 (short read) are documented in `dns.h` but 2.1.12 never
-//!   returns them (the 65535-byte limit belonged to libevent 1.4 and 2.0).
+//!   returns them (the 65535-byte limit was older releases').
 //!   Code 6 is not an error: the file was read and the default nameserver
 //!   added ([`ResolvConf::code`]).
 //!
