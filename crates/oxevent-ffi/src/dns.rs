@@ -821,7 +821,7 @@ pub extern "C" fn evdns_base_nameserver_sockaddr_add(
 }
 
 /// Reads a `sockaddr_in`/`sockaddr_in6` of `len` bytes.
-fn sockaddr_in(sa: *const libc::sockaddr, len: libc::socklen_t) -> Option<SocketAddr> {
+pub(crate) fn sockaddr_in(sa: *const libc::sockaddr, len: libc::socklen_t) -> Option<SocketAddr> {
     if sa.is_null() || (len as usize) < std::mem::size_of::<libc::sa_family_t>() {
         return None;
     }

@@ -3,8 +3,7 @@
 //! `evdns_init` makes it on the current event base (`event_init`'s) and
 //! reads `/etc/resolv.conf`; the other calls use it, making it first (with
 //! no nameserver) if the program skipped `evdns_init`, where libevent would
-//! dereference NULL. `evdns_add_server_port` is not exported: the DNS
-//! server is not in oxevent yet.
+//! dereference NULL. (`evdns_add_server_port` is in `dns_server.rs`.)
 
 use std::ffi::{c_char, c_int, c_ulong, c_void};
 use std::sync::atomic::{AtomicPtr, Ordering};

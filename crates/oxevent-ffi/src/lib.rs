@@ -23,6 +23,7 @@ pub mod dns;
 pub mod dns_compat;
 pub mod dns_conf;
 pub mod dns_getaddrinfo;
+pub mod dns_server;
 pub mod event;
 pub mod handle;
 pub mod listener;
