@@ -34,6 +34,7 @@
 pub mod client;
 pub mod hosts;
 pub mod resolv_conf;
+pub mod resolver;
 pub mod wire;
 
 use std::io;

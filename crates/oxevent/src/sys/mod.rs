@@ -721,3 +721,17 @@ pub(crate) fn fill_random(mut buf: &mut [u8]) -> io::Result<()> {
     }
     Ok(())
 }
+
+/// Sends one datagram on a connected socket without blocking.
+pub(crate) fn send_datagram(fd: std::os::fd::BorrowedFd<'_>, bytes: &[u8]) -> io::Result<usize> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: `bytes` is valid for its length; the caller keeps `fd` open.
+    cvt_isize(unsafe {
+        libc::send(
+            fd.as_raw_fd(),
+            bytes.as_ptr().cast(),
+            bytes.len(),
+            libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL,
+        )
+    })
+}
