@@ -1,5 +1,6 @@
-//! DNS for the event loop (libevent's `evdns`): the message format and the
-//! resolver's state machine now; the server later.
+//! DNS for the event loop (libevent's `evdns`): the message format, the
+//! resolver (a state machine and its driver on a base), the configuration
+//! files. The DNS server exists in the C face only, for now.
 //!
 //! The plan, one sibling module per layer:
 //!
@@ -9,14 +10,17 @@
 //!   reverse-lookup names and the 0x20 case randomization helper.
 //! - [`client`]: the resolver (`evdns_base`: requests, retries, name
 //!   servers, probes, search domains) as a state machine without I/O, which
-//!   the faces drive with sockets and timers (the C face in oxevent-ffi).
+//!   the faces drive with sockets and timers: [`resolver::Resolver`] on a
+//!   [`Base`](crate::Base) for Rust programs, `evdns_base` in oxevent-ffi
+//!   for C ones.
 //! - [`resolv_conf`] and [`hosts`]: `/etc/resolv.conf` as
 //!   `evdns_base_resolv_conf_parse` reads it, `/etc/hosts` as
 //!   `evdns_base_load_hosts` reads it, and the validator behind
 //!   `evdns_base_set_option`, shared by the Rust and C faces. They turn
 //!   configuration text into typed values and say why each skipped line
 //!   was skipped; they never touch a resolver, a socket or the host name.
-//! - a server (`evdns_server_port`) later, built on [`wire`].
+//! - a server (`evdns_server_port`): in the C face (oxevent-ffi's
+//!   `dns_server.rs`), built on [`wire`]; a Rust type is still to come.
 //!
 //! What this module owns: only the layout above. The wire layer does no I/O,
 //! keeps no state between calls and never calls user code, so the resolver
