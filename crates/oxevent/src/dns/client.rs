@@ -9,7 +9,7 @@
 //! [`Client::next_deadline`]), and takes from it what to send and what
 //! finished ([`Client::poll_output`]). So every
 //! rule here is tested with made-up packets and times, and the packet
-//! parser it relies on ([`wire`](super::wire)) is the only code that reads
+//! parser it relies on ([`wire`]) is the only code that reads
 //! untrusted bytes.
 //!
 //! What a reply must match to be accepted (anything else is dropped with a
