@@ -117,7 +117,9 @@ pub(crate) struct Inner {
     pub(crate) hosts: oxevent::dns::hosts::Hosts,
     socks: Vec<Sock>,
     pub(crate) reqs: HashMap<QueryId, Waiter>,
-    ready: VecDeque<(Waiter, Result<Resolved, DnsError>)>,
+    /// Finished lookups to deliver: who waits, the outcome, the negative
+    /// TTL of a failure.
+    ready: VecDeque<(Waiter, Result<Resolved, DnsError>, u32)>,
     tcp: HashMap<QueryId, Box<Tcp>>,
     /// A delivery is running (a free waits for it).
     delivering: bool,
@@ -260,13 +262,17 @@ impl EvdnsBase {
                     bytes,
                     ..
                 } => self.start_tcp(inner, query, addr, &bytes),
-                Output::Done { query, outcome } => {
+                Output::Done {
+                    query,
+                    outcome,
+                    negative_ttl,
+                } => {
                     if let Some(t) = inner.tcp.remove(&query) {
                         free_event(t.ev);
                         close_fd(t.fd);
                     }
                     if let Some(r) = inner.reqs.remove(&query) {
-                        inner.ready.push_back((r, outcome));
+                        inner.ready.push_back((r, outcome, negative_ttl));
                         queued = true;
                     }
                 }
@@ -380,10 +386,10 @@ impl EvdnsBase {
                     g.ready.pop_front()
                 }
             };
-            let Some((w, outcome)) = next else {
+            let Some((w, outcome, ttl)) = next else {
                 break;
             };
-            deliver_one(w, outcome);
+            deliver_one(w, outcome, ttl);
         }
         let free = {
             let mut g = self.lock();
@@ -397,9 +403,9 @@ impl EvdnsBase {
 }
 
 /// Hands an outcome to whoever waits for it.
-fn deliver_one(w: Waiter, outcome: Result<Resolved, DnsError>) {
+fn deliver_one(w: Waiter, outcome: Result<Resolved, DnsError>, negative_ttl: u32) {
     match w {
-        Waiter::Lookup(r) => run_callback(r, outcome),
+        Waiter::Lookup(r) => run_callback(r, outcome, negative_ttl),
         Waiter::Gai(g, q) => crate::dns_getaddrinfo::half_done(g, q, outcome),
     }
 }
@@ -414,7 +420,7 @@ fn drop_waiter(w: Waiter) {
 }
 
 /// Calls a request's callback with its outcome and frees the request.
-fn run_callback(r: *mut Request, outcome: Result<Resolved, DnsError>) {
+fn run_callback(r: *mut Request, outcome: Result<Resolved, DnsError>, negative_ttl: u32) {
     // SAFETY: `r` came from `Box::into_raw` in `start_lookup` and left the
     // base's tables with this outcome: nothing else refers to it.
     let req = unsafe { Box::from_raw(r) };
@@ -480,9 +486,10 @@ fn run_callback(r: *mut Request, outcome: Result<Resolved, DnsError>) {
             }
         }
         Err(e) => {
+            let ttl = negative_ttl.min(i32::MAX as u32) as c_int;
             // SAFETY: the program's callback; no addresses and type 0 on
             // failure, as libevent passes them.
-            unsafe { cb(e.code(), 0, 0, 0, std::ptr::null_mut(), arg) };
+            unsafe { cb(e.code(), 0, 0, ttl, std::ptr::null_mut(), arg) };
         }
     }
 }
@@ -517,9 +524,9 @@ fn destroy(d: &EvdnsBase, fail: bool) {
     free_event(d.timer);
     free_event(d.deliver);
     d.magic.store(0, Ordering::Relaxed);
-    for (w, outcome) in ready {
+    for (w, outcome, ttl) in ready {
         if fail {
-            deliver_one(w, outcome);
+            deliver_one(w, outcome, ttl);
         } else {
             drop_waiter(w);
         }
@@ -753,12 +760,15 @@ fn err_text(err: c_int) -> &'static CStr {
     }
 }
 
-/// Adds a nameserver; 0, or -1 (with a log line).
+/// Adds a nameserver: 0, or 3 if it is there already (libevent's codes).
 pub(crate) fn add_nameserver(d: &EvdnsBase, addr: SocketAddr) -> c_int {
     d.with(|i| {
+        if i.client.servers().iter().any(|s| s.addr == addr) {
+            return 3;
+        }
         i.client.add_server(addr, Instant::now());
-    });
-    0
+        0
+    })
 }
 
 /// `evdns_base_nameserver_add`: an IPv4 address in network byte order.
@@ -792,7 +802,7 @@ pub extern "C" fn evdns_base_nameserver_ip_add(base: *mut EvdnsBase, ip: *const 
                 warnx(&format!(
                     "evdns_base_nameserver_ip_add: unable to parse nameserver address {text}"
                 ));
-                -1
+                4
             }
         }
     })
@@ -940,10 +950,24 @@ pub extern "C" fn evdns_base_get_nameserver_addr(
         let Some(d) = dns_ref(base, "evdns_base_get_nameserver_addr") else {
             return -1;
         };
-        let Some(addr) = usize::try_from(idx)
-            .ok()
-            .and_then(|i| d.lock().client.servers().get(i).map(|s| s.addr))
-        else {
+        // libevent's ring puts each new server right after the first one:
+        // index 0 is the first added, then the newest, down to the second;
+        // a negative index is the first.
+        let addr = {
+            let g = d.lock();
+            let servers = g.client.servers();
+            let n = servers.len() as i64;
+            let i = i64::from(idx);
+            let at = if i <= 0 {
+                0
+            } else if i < n {
+                n - i
+            } else {
+                n
+            };
+            servers.get(at as usize).map(|s| s.addr)
+        };
+        let Some(addr) = addr else {
             return -1;
         };
         let raw = sockaddr_bytes(&addr);
@@ -1141,7 +1165,9 @@ pub extern "C" fn evdns_base_search_add(base: *mut EvdnsBase, domain: *const c_c
             return;
         };
         if let Some(dom) = name_arg(domain, "evdns_base_search_add") {
-            d.lock().client.search_add(&dom);
+            // libevent's list grows at the front: the domain added last is
+            // tried first.
+            d.lock().client.search_prepend(&dom);
         }
     })
 }

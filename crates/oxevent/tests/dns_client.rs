@@ -60,7 +60,7 @@ fn outputs(c: &mut Client) -> (Vec<Sent>, Done) {
                     msg: Message::parse(&bytes).unwrap(),
                 })
             }
-            Output::Done { query, outcome } => done.push((query, outcome)),
+            Output::Done { query, outcome, .. } => done.push((query, outcome)),
         }
     }
     (sent, done)
@@ -453,7 +453,7 @@ fn cancel_and_shutdown_report_their_codes_once() {
 }
 
 #[test]
-fn server_errors_retry_and_refused_marks_the_server_down() {
+fn refused_goes_to_another_server_and_servfail_counts_as_a_timeout() {
     let mut c = client();
     c.options.attempts = 2;
     let t0 = Instant::now();
@@ -471,7 +471,17 @@ fn server_errors_retry_and_refused_marks_the_server_down() {
     assert!(!c.servers()[s1].up);
     let (sent, done) = outputs(&mut c);
     assert!(done.is_empty());
-    assert_eq!(sent[0].server, s2);
+    assert_eq!(sent[0].server, s2, "reissued to the other server");
+    // SERVFAIL: sent again at once (attempts 2), then DNS_ERR_TIMEOUT.
+    c.handle_reply(
+        s2,
+        addr(NS2),
+        &reply(&sent[0].msg, wire::RCODE_SERVFAIL, vec![]),
+        t0,
+    );
+    let (sent, done) = outputs(&mut c);
+    assert!(done.is_empty());
+    assert_eq!(sent.len(), 1);
     c.handle_reply(
         s2,
         addr(NS2),
@@ -480,8 +490,54 @@ fn server_errors_retry_and_refused_marks_the_server_down() {
     );
     let (sent, done) = outputs(&mut c);
     assert!(sent.is_empty());
-    assert_eq!(done, vec![(id, Err(DnsError::ServerFailed))]);
-    assert!(c.servers()[s2].up, "SERVFAIL does not mark a server down");
+    assert_eq!(done, vec![(id, Err(DnsError::Timeout))]);
+    assert!(
+        c.servers()[s2].up,
+        "two timeouts of three do not mark it down"
+    );
+    // REFUSED with no other server up: the error at once.
+    let id = c.resolve("f.test", Kind::A, false, t0).unwrap();
+    let (sent, _) = outputs(&mut c);
+    c.handle_reply(
+        s2,
+        addr(NS2),
+        &reply(&sent[0].msg, wire::RCODE_NOTIMP, vec![]),
+        t0,
+    );
+    assert_eq!(outputs(&mut c).1, vec![(id, Err(DnsError::NotImpl))]);
+}
+
+#[test]
+fn negative_answers_carry_the_soa_minimum_as_their_ttl() {
+    let mut c = client();
+    let t0 = Instant::now();
+    let s = c.add_server(addr(NS1), t0);
+    let id = c.resolve("gone.test", Kind::A, false, t0).unwrap();
+    let (sent, _) = outputs(&mut c);
+    let q = &sent[0].msg;
+    let mut m = Message::parse(&reply(q, wire::RCODE_NXDOMAIN, vec![])).unwrap();
+    // SOA data: two names (root, root), then serial, refresh, retry,
+    // expire, minimum 45; the record's TTL 600.
+    let mut soa = vec![0u8, 0u8];
+    for v in [1u32, 2, 3, 4, 45] {
+        soa.extend_from_slice(&v.to_be_bytes());
+    }
+    m.authority.push(Record {
+        name: "test".parse().unwrap(),
+        rtype: wire::TYPE_SOA,
+        class: wire::CLASS_IN,
+        ttl: 600,
+        data: wire::RData::Other(soa),
+    });
+    c.handle_reply(s, addr(NS1), &m.encode(512).unwrap(), t0);
+    match c.poll_output() {
+        Some(Output::Done {
+            query,
+            outcome: Err(DnsError::NotExist),
+            negative_ttl: 45,
+        }) => assert_eq!(query, id),
+        other => panic!("{other:?}"),
+    }
 }
 
 #[test]

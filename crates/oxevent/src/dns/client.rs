@@ -215,6 +215,11 @@ pub enum Output {
         query: QueryId,
         /// Its result.
         outcome: Result<Resolved, DnsError>,
+        /// For a failure: how long the negative answer may be cached (for
+        /// NXDOMAIN and NODATA with an SOA record in the authority section,
+        /// the smaller of its TTL and its minimum field, as libevent
+        /// reports it); 0 otherwise.
+        negative_ttl: u32,
     },
 }
 
@@ -301,6 +306,10 @@ struct Query {
     probe_of: Option<ServerIndex>,
     /// The error of the last name tried (reported if none remains).
     last_error: Option<DnsError>,
+    /// The negative TTL of the last NXDOMAIN or NODATA reply.
+    neg_ttl: u32,
+    /// Times sent to another server after REFUSED or NOTIMPL.
+    reissues: u32,
 }
 
 /// A source of random bytes (fills the slice).
@@ -488,6 +497,15 @@ impl Client {
         }
     }
 
+    /// Puts a domain first in the search list, as libevent's
+    /// `evdns_base_search_add` does (its list grows at the front).
+    pub fn search_prepend(&mut self, domain: &str) {
+        let d = domain.trim_start_matches('.');
+        if !d.is_empty() {
+            self.search.insert(0, d.to_string());
+        }
+    }
+
     /// The search list.
     pub fn search_list(&self) -> &[String] {
         &self.search
@@ -573,6 +591,8 @@ impl Client {
                 state: State::Waiting,
                 probe_of,
                 last_error: None,
+                neg_ttl: 0,
+                reissues: 0,
             },
         );
         if probe_of.is_some() {
@@ -595,8 +615,11 @@ impl Client {
     }
 
     /// Ends every lookup with [`DnsError::Shutdown`] (`evdns_base_free`
-    /// with `fail_requests`), or silently.
+    /// with `fail_requests`), or silently; the client stays suspended
+    /// (until [`resume`](Self::resume)).
     pub fn shutdown(&mut self, report: bool) {
+        // Nothing waiting may go out while the others are ended.
+        self.suspended = true;
         let mut ids: Vec<QueryId> = self.queries.keys().copied().collect();
         ids.sort();
         for id in ids {
@@ -776,7 +799,12 @@ impl Client {
     fn finish(&mut self, id: QueryId, outcome: Result<Resolved, DnsError>) {
         if let Some(q) = self.remove(id) {
             if q.probe_of.is_none() {
-                self.out.push_back(Output::Done { query: id, outcome });
+                let negative_ttl = if outcome.is_err() { q.neg_ttl } else { 0 };
+                self.out.push_back(Output::Done {
+                    query: id,
+                    outcome,
+                    negative_ttl,
+                });
             }
         }
         self.pump();
@@ -940,23 +968,36 @@ impl Client {
             }
             return;
         }
+        let neg_ttl = negative_ttl(&reply);
         match DnsError::from_rcode(reply.rcode) {
             None => {}
-            Some(DnsError::NotExist) => return self.next_name_or_fail(id, DnsError::NotExist),
-            Some(e @ (DnsError::Refused | DnsError::NotImpl | DnsError::ServerFailed)) => {
-                // Another server may do better: count it as a failed
-                // transmission and retry while attempts remain.
-                if e != DnsError::ServerFailed {
-                    self.server_failed(server);
+            Some(DnsError::NotExist) => {
+                if let Some(q) = self.queries.get_mut(&id) {
+                    q.neg_ttl = neg_ttl;
                 }
-                return self.retry_or_fail(id, e);
+                return self.next_name_or_fail(id, DnsError::NotExist);
+            }
+            // libevent: SERVFAIL sometimes means "broken" and sometimes
+            // "confused by this query": it counts as a timeout (sent again
+            // at once while attempts remain, then DNS_ERR_TIMEOUT).
+            Some(DnsError::ServerFailed) => return self.timed_out(id, Some(server)),
+            Some(e @ (DnsError::Refused | DnsError::NotImpl)) => {
+                // A bad server: marked down, and the query goes to another
+                // one if there is one up.
+                self.server_failed(server);
+                return self.reissue_or_fail(id, server, e);
             }
             Some(e) => return self.finish(id, Err(e)),
         }
         let kind = self.queries[&id].kind;
         match answer_of(&reply, kind) {
             Some(resolved) => self.finish(id, Ok(resolved)),
-            None => self.next_name_or_fail(id, DnsError::NoData),
+            None => {
+                if let Some(q) = self.queries.get_mut(&id) {
+                    q.neg_ttl = neg_ttl;
+                }
+                self.next_name_or_fail(id, DnsError::NoData)
+            }
         }
     }
 
@@ -983,6 +1024,47 @@ impl Client {
         srv.probe_at = Some(now + srv.probe_wait);
         let addr = srv.addr;
         self.note(true, format!("evdns: nameserver {addr} is down"));
+    }
+
+    /// After REFUSED or NOTIMPL from `server`: the query goes to another
+    /// server that is up (at most `attempts` times), or ends with `err`.
+    fn reissue_or_fail(&mut self, id: QueryId, server: ServerIndex, err: DnsError) {
+        let other = self
+            .servers
+            .iter()
+            .enumerate()
+            .any(|(i, s)| i != server && s.up);
+        let Some(q) = self.queries.get_mut(&id) else {
+            return;
+        };
+        if !other || q.reissues >= self.options.attempts.max(1) {
+            self.finish(id, Err(err));
+            return;
+        }
+        q.reissues += 1;
+        // A fresh transmission (new id, new case), as libevent's reissue
+        // starts the count again.
+        q.tx = 0;
+        let old = q.txid;
+        if self.by_txid.get(&old) == Some(&id) {
+            self.by_txid.remove(&old);
+        }
+        self.transmit(id);
+    }
+
+    /// A query got no usable reply in time (or SERVFAIL): the server's
+    /// timeouts count up, and the query is sent again or times out.
+    fn timed_out(&mut self, id: QueryId, server: Option<ServerIndex>) {
+        if let Some(s) = server {
+            let max = self.options.max_timeouts.max(1);
+            if let Some(srv) = self.servers.get_mut(s) {
+                srv.timeouts += 1;
+                if srv.timeouts >= max {
+                    self.server_failed(s);
+                }
+            }
+        }
+        self.retry_or_fail(id, DnsError::Timeout);
     }
 
     fn retry_or_fail(&mut self, id: QueryId, err: DnsError) {
@@ -1037,16 +1119,7 @@ impl Client {
                 self.finish(id, Err(DnsError::Truncated));
                 continue;
             }
-            if let Some(s) = server {
-                let max = self.options.max_timeouts.max(1);
-                if let Some(srv) = self.servers.get_mut(s) {
-                    srv.timeouts += 1;
-                    if srv.timeouts >= max {
-                        self.server_failed(s);
-                    }
-                }
-            }
-            self.retry_or_fail(id, DnsError::Timeout);
+            self.timed_out(id, server);
         }
         let probes: Vec<ServerIndex> = (0..self.servers.len())
             .filter(|&i| {
@@ -1080,6 +1153,24 @@ struct Reply {
     /// The first question: (name, type).
     question: Option<(wire::Name, u16)>,
     answers: Vec<wire::Record>,
+    authority: Vec<wire::Record>,
+}
+
+/// NXDOMAIN's or NODATA's cache time: the smaller of the SOA record's TTL
+/// and its minimum field (the last four bytes of its data), 0 without one.
+fn negative_ttl(reply: &Reply) -> u32 {
+    reply
+        .authority
+        .iter()
+        .filter(|r| r.rtype == wire::TYPE_SOA)
+        .find_map(|r| match &r.data {
+            wire::RData::Other(d) if d.len() >= 22 => {
+                let m = &d[d.len() - 4..];
+                Some(r.ttl.min(u32::from_be_bytes([m[0], m[1], m[2], m[3]])))
+            }
+            _ => None,
+        })
+        .unwrap_or(0)
 }
 
 fn encode_query(txid: u16, name: &wire::Name, qtype: u16) -> Result<Vec<u8>, wire::WireError> {
@@ -1100,6 +1191,7 @@ fn decode_reply(bytes: &[u8]) -> Result<Reply, wire::WireError> {
         rcode: m.header.flags.rcode(),
         question: m.questions.into_iter().next().map(|q| (q.name, q.qtype)),
         answers: m.answers,
+        authority: m.authority,
     })
 }
 

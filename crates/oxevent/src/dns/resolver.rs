@@ -231,7 +231,7 @@ fn settle<D: 'static>(sh: &Rc<Shared<D>>) {
                     .borrow_mut()
                     .handle_tcp_failure(query, Instant::now());
             }
-            Output::Done { query, outcome } => {
+            Output::Done { query, outcome, .. } => {
                 sh.ready.borrow_mut().push_back((query, outcome));
                 queued = true;
             }
