@@ -79,8 +79,9 @@ int bufferevent_socket_connect(struct bufferevent *bufev,
     const struct sockaddr *addr, int socklen);
 
 /**
- * Resolves hostname (with getaddrinfo: oxevent has no evdns yet, as
- * libevent with a NULL evdns_base) and connects to its first address.
+ * Resolves hostname (through evdns_getaddrinfo on evdns_base without
+ * blocking, or with the system's blocking getaddrinfo when evdns_base is
+ * NULL, as libevent) and connects to its first address.
  * @return 0, or -1 for a bad family or port.
  */
 EVENT2_EXPORT_SYMBOL
