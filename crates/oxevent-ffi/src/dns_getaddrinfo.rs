@@ -27,7 +27,7 @@ use crate::boundary::{guard, warnx};
 use crate::dns::{dns_ref, EvdnsBase, Waiter};
 use crate::util::{
     EVUTIL_AI_LIBEVENT_ALLOCATED, EVUTIL_EAI_CANCEL, EVUTIL_EAI_FAIL, EVUTIL_EAI_FAMILY,
-    EVUTIL_EAI_MEMORY, EVUTIL_EAI_NONAME, EVUTIL_EAI_SERVICE,
+    EVUTIL_EAI_MEMORY, EVUTIL_EAI_NONAME,
 };
 
 /// `evdns_getaddrinfo_cb`.
@@ -48,8 +48,11 @@ pub struct GaiRequest {
     protocol: c_int,
     cb: evdns_getaddrinfo_cb,
     arg: *mut c_void,
-    /// The callback ran (or the request was cancelled).
+    /// The callback ran.
     done: bool,
+    /// `evdns_getaddrinfo_cancel` was called: the result is
+    /// `EVUTIL_EAI_CANCEL` whatever the lookups found.
+    cancelled: bool,
 }
 
 /// The requests that may still be cancelled, by address.
@@ -85,7 +88,11 @@ pub(crate) fn half_done(g: *mut GaiRequest, q: QueryId, outcome: Result<Resolved
     if !r.done {
         r.done = true;
         live(|s| s.remove(&(g as usize)));
-        let (code, list) = result_of(r);
+        let (code, list) = if r.cancelled {
+            (EVUTIL_EAI_CANCEL, std::ptr::null_mut())
+        } else {
+            result_of(r)
+        };
         // SAFETY: the program's callback with getaddrinfo's result; the
         // list is the program's to free.
         unsafe { (r.cb)(code, list, r.arg) };
@@ -317,8 +324,9 @@ pub unsafe extern "C" fn evdns_getaddrinfo(
             }
         };
         let Some(port) = port else {
+            // libevent 2.1.12 answers an unknown service with NONAME.
             // SAFETY: the program's callback.
-            unsafe { cb(EVUTIL_EAI_SERVICE, std::ptr::null_mut(), arg) };
+            unsafe { cb(EVUTIL_EAI_NONAME, std::ptr::null_mut(), arg) };
             return std::ptr::null_mut();
         };
         if let Some(addrs) = crate::dns_conf::hosts_lookup(d, &name, hints.ai_family) {
@@ -343,6 +351,7 @@ pub unsafe extern "C" fn evdns_getaddrinfo(
             cb,
             arg,
             done: false,
+            cancelled: false,
         }));
         live(|s| s.insert(g as usize));
         let started = d.with(|i| {
@@ -369,8 +378,9 @@ pub unsafe extern "C" fn evdns_getaddrinfo(
     })
 }
 
-/// `evdns_getaddrinfo_cancel`: the callback runs at once with
-/// `EVUTIL_EAI_CANCEL`; the lookups are cancelled.
+/// `evdns_getaddrinfo_cancel`: the lookups are cancelled, and the
+/// callback runs once from the loop with `EVUTIL_EAI_CANCEL` (as in
+/// libevent, not inside this call).
 #[no_mangle]
 pub extern "C" fn evdns_getaddrinfo_cancel(req: *mut GaiRequest) {
     guard((), || {
@@ -380,17 +390,16 @@ pub extern "C" fn evdns_getaddrinfo_cancel(req: *mut GaiRequest) {
         }
         // SAFETY: registered as live: allocated, its callback not run.
         let r = unsafe { &mut *req };
-        r.done = true;
+        r.cancelled = true;
         let pending = r.pending.clone();
-        let (cb, arg) = (r.cb, r.arg);
         if let Some(d) = dns_ref(r.dns, "evdns_getaddrinfo_cancel") {
+            // Each lookup ends with DNS_ERR_CANCEL, delivered from the
+            // loop; the last one runs the callback (`half_done`).
             d.with(|i| {
                 for q in pending {
                     i.client.cancel(q, Instant::now());
                 }
             });
         }
-        // SAFETY: the program's callback.
-        unsafe { cb(EVUTIL_EAI_CANCEL, std::ptr::null_mut(), arg) };
     })
 }

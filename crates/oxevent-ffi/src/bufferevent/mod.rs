@@ -733,8 +733,8 @@ pub extern "C" fn bufferevent_free(bev: *mut Bufferevent) {
         });
         let req = b.dns_req.replace(std::ptr::null_mut());
         if !req.is_null() {
-            // Its callback (run now, with EVUTIL_EAI_CANCEL) takes the
-            // lock and drops the lookup's reference.
+            // Its callback (run from the loop, with EVUTIL_EAI_CANCEL) takes
+            // the lock and drops the lookup's reference then.
             b.unlock();
             crate::dns_getaddrinfo::evdns_getaddrinfo_cancel(req.cast());
             b.lock();
