@@ -276,10 +276,11 @@ pub(crate) fn base_or_current<'a>(p: *const FfiBase) -> Option<&'a FfiBase> {
 /// Borrows a `struct event` from C (NULL gives `None`).
 #[inline]
 pub(crate) fn ev_mut<'a>(p: *mut Event) -> Option<&'a mut Event> {
-    // SAFETY: per libevent's contract the pointer is NULL or points to a
-    // writable `struct event` of 128 bytes owned by the program; every bit
-    // pattern is a valid `Event` (integers, raw pointers, an optional
-    // function pointer), so even uninitialised bytes are only ever read.
+    // Per libevent's contract the pointer is NULL or points to a writable
+    // `struct event` of 128 bytes owned by the program; every bit pattern
+    // is a valid `Event` (integers, raw pointers, an optional function
+    // pointer), so even uninitialised bytes are only ever read.
+    // SAFETY: NULL or a writable, program-owned `struct event` (above).
     unsafe { p.as_mut() }
 }
 

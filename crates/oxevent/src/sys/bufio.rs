@@ -69,10 +69,10 @@ pub(crate) fn readv_into(fd: BorrowedFd<'_>, targets: &mut [SpareTarget<'_>]) ->
         slot.iov_base = t.vec.as_mut_ptr().wrapping_add(t.from).cast();
         slot.iov_len = t.max;
     }
-    // SAFETY: each iovec names `max` writable bytes inside one Vec's
-    // allocation (`from + max <= capacity`, checked above); the Vecs are
-    // borrowed mutably for the whole call, so nothing else reads or moves
-    // them while the kernel writes.
+    // Each iovec names `max` writable bytes inside one Vec's allocation
+    // (`from + max <= capacity`, checked above); the Vecs are borrowed
+    // mutably for the whole call, so nothing else reads or moves them.
+    // SAFETY: the kernel writes only inside those allocations (above).
     let n = cvt_isize(unsafe {
         libc::readv(fd.as_raw_fd(), iov.as_ptr(), targets.len() as libc::c_int)
     })?;
@@ -140,9 +140,9 @@ pub(crate) fn pread_fill(
                 io::Error::new(io::ErrorKind::InvalidInput, "file offset out of range")
             })?;
         let want = room.min(isize::MAX as usize);
+        // The Vec is borrowed mutably, so nothing else touches it meanwhile.
         // SAFETY: the kernel writes at most `want <= capacity - len` bytes
-        // starting at the Vec's first spare byte, inside its allocation; the
-        // Vec is borrowed mutably, so nothing else touches it meanwhile.
+        // from the Vec's first spare byte, inside its allocation.
         let r =
             unsafe { libc::pread(file.as_raw_fd(), vec.as_mut_ptr().add(len).cast(), want, at) };
         if r < 0 {
